@@ -1,0 +1,68 @@
+/**
+ * Every error agentws throws on purpose. Each has a stable `code` (listed in the README) and an optional `cause`.
+ */
+export type AgentwsErrorCode =
+  | 'CONFIG_NOT_FOUND'
+  | 'CONFIG_INVALID'
+  | 'CONFIG_EMPTY'
+  | 'LLM_REQUEST_FAILED'
+  | 'LLM_STREAM_CUT'
+  | 'TOOL_INVALID'
+  | 'AGENT_INVALID'
+  | 'ABORTED'
+  | 'INPUT_TIMEOUT'
+  | 'SESSION_CLOSED'
+  | 'PORT_IN_USE'
+  | 'LISTEN_FAILED'
+  | 'OPTION_INVALID'
+  | 'MODULE_INVALID'
+  | 'PROTOCOL_ERROR';
+
+export class AgentwsError extends Error {
+  readonly code: AgentwsErrorCode;
+
+  constructor(code: AgentwsErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+    this.code = code;
+  }
+}
+
+/** A config list could not be found, read, parsed or filtered. */
+export class ConfigError extends AgentwsError {}
+
+/** Every entry of the config list failed; `cause` is the last entry's error. */
+export class LlmError extends AgentwsError {}
+
+/** A tool or agent was defined wrongly. */
+export class DefinitionError extends AgentwsError {}
+
+/** The session's run was aborted (cancel, disconnect, shutdown). */
+export class AbortedError extends AgentwsError {
+  constructor(message = 'The run was aborted.', options?: { cause?: unknown }) {
+    super('ABORTED', message, options);
+  }
+}
+
+/** The client did not answer an input request in time. */
+export class InputTimeoutError extends AgentwsError {
+  constructor(message = 'No input was received in time.', options?: { cause?: unknown }) {
+    super('INPUT_TIMEOUT', message, options);
+  }
+}
+
+/** The session's socket closed while the run still needed it. */
+export class SessionClosedError extends AgentwsError {
+  constructor(message = 'The client disconnected.', options?: { cause?: unknown }) {
+    super('SESSION_CLOSED', message, options);
+  }
+}
+
+/** A server could not start or was given bad options. */
+export class ServerError extends AgentwsError {}
+
+/** True for errors that mean "the run was stopped from outside" rather than "something broke". */
+export function isAbortError(error: unknown): boolean {
+  if (error instanceof AbortedError || error instanceof SessionClosedError) return true;
+  return error instanceof Error && (error.name === 'AbortError' || error.name === 'APIUserAbortError');
+}

@@ -1,0 +1,272 @@
+/**
+ * The agentws wire protocol, defined once.
+ *
+ * Agents emit these events to the current IOStream; the text renderer turns them into AutoGen 0.2 text frames,
+ * the JSON codec wraps them in the `agentws.v1` envelope, and clients parse them back. Type names and content fields
+ * follow AG2's structured events where AG2 has one; agentws's own additions are marked as such.
+ *
+ * This module holds types and tiny constants only, so every layer may import it.
+ */
+
+/** One tool call suggested by the model, OpenAI's shape. */
+export interface ToolCall {
+  id: string;
+  type: 'function';
+  function: { name: string; arguments: string };
+}
+
+/** One tool's result, AutoGen's shape. */
+export interface ToolResponse {
+  tool_call_id: string;
+  role: 'tool';
+  content: string;
+}
+
+/** A chat message as agents keep it in their history (OpenAI's shape plus AutoGen's `tool_responses`). */
+export interface ChatMessage {
+  role: 'system' | 'user' | 'assistant' | 'tool';
+  content: string | null;
+  /** The sending agent's name, as AutoGen records it. */
+  name?: string;
+  tool_calls?: ToolCall[];
+  tool_call_id?: string;
+  tool_responses?: ToolResponse[];
+}
+
+/** Token usage and cost of one model. */
+export interface ModelUsage {
+  prompt_tokens: number;
+  completion_tokens: number;
+  total_tokens: number;
+  cost: number;
+}
+
+/** Usage totals, keyed by model name. */
+export interface UsageSummary {
+  total_cost: number;
+  models: Record<string, ModelUsage>;
+}
+
+export type HumanInputMode = 'ALWAYS' | 'TERMINATE' | 'NEVER';
+
+/** Why a run ended without completing (agentws's terminal `termination` event). */
+export type TerminationReason = 'cancelled' | 'shutdown' | 'input_timeout';
+
+/** agentws: first event of every JSON session. */
+export interface SessionEvent {
+  readonly type: 'session';
+  content: {
+    id: string;
+    protocol: 'agentws.v1';
+    server: { name: 'agentws'; version: string };
+    limits: { max_message_size: number; input_timeout_ms: number | null };
+  };
+}
+
+/** A message an agent received that carries text only. Text mode: header, content, separator. */
+export interface TextEvent {
+  readonly type: 'text';
+  content: { content: string | null; sender: string; recipient: string };
+}
+
+/** agentws: a model starts streaming a reply (text mode: AutoGen's colour-on escape frame). */
+export interface StreamStartEvent {
+  readonly type: 'stream_start';
+  content: { agent: string | null; model: string };
+}
+
+/** One streamed token (one content delta of the model's stream). */
+export interface StreamEvent {
+  readonly type: 'stream';
+  content: { content: string };
+}
+
+/** agentws: the model's stream ended (text mode: AutoGen's colour-off frame). */
+export interface StreamEndEvent {
+  readonly type: 'stream_end';
+  content: { agent: string | null; model: string };
+}
+
+/** `iostream.print(...)`: objects already turned into strings. */
+export interface PrintEvent {
+  readonly type: 'print';
+  content: { objects: string[]; sep: string; end: string };
+}
+
+/** A message an agent received that suggests tool calls. */
+export interface ToolCallEvent {
+  readonly type: 'tool_call';
+  content: { content: string | null; tool_calls: ToolCall[]; sender: string; recipient: string };
+}
+
+/** A message an agent received that carries tool results. */
+export interface ToolResponseEvent {
+  readonly type: 'tool_response';
+  content: { role: 'tool'; tool_responses: ToolResponse[]; content: string; sender: string; recipient: string };
+}
+
+/** An agent is about to run a function. */
+export interface ExecuteFunctionEvent {
+  readonly type: 'execute_function';
+  content: { func_name: string; call_id: string | null; arguments: unknown; recipient: string };
+}
+
+/** An agent ran a function. */
+export interface ExecutedFunctionEvent {
+  readonly type: 'executed_function';
+  content: {
+    func_name: string;
+    call_id: string | null;
+    arguments: unknown;
+    content: string;
+    is_exec_success: boolean;
+    recipient: string;
+  };
+}
+
+/** An agent replies automatically (only printed when its human input mode is not NEVER). */
+export interface UsingAutoReplyEvent {
+  readonly type: 'using_auto_reply';
+  content: { human_input_mode: HumanInputMode; sender: string; recipient: string };
+}
+
+/** agentws: the human pressed enter without typing (AutoGen's "NO HUMAN INPUT RECEIVED."). */
+export interface NoHumanInputEvent {
+  readonly type: 'no_human_input';
+  content: { sender: string; recipient: string };
+}
+
+/** The server waits for the client's answer; reply with an `input_response` carrying the same id. */
+export interface InputRequestEvent {
+  readonly type: 'input_request';
+  content: { id: string; prompt: string; password: boolean; timeout_ms: number | null };
+}
+
+/** agentws: one `initiateChat` ended (not terminal: the run may go on). */
+export interface ChatEndEvent {
+  readonly type: 'chat_end';
+  content: {
+    sender: string;
+    recipient: string;
+    termination_reason: string;
+    summary: string;
+    cost: UsageSummary;
+    history: ChatMessage[];
+  };
+}
+
+/** Token usage and cost so far in this session. */
+export interface UsageSummaryEvent {
+  readonly type: 'usage_summary';
+  content: UsageSummary;
+}
+
+/** agentws: answer to a client `ping`. */
+export interface PongEvent {
+  readonly type: 'pong';
+  content: Record<string, never>;
+}
+
+/** Something went wrong. `fatal: true` makes it the run's terminal event; otherwise the session goes on. */
+export interface ErrorEvent {
+  readonly type: 'error';
+  content: { error: string; code: string; fatal: boolean };
+}
+
+/** Terminal: the run was stopped before it completed. */
+export interface TerminationEvent {
+  readonly type: 'termination';
+  content: { reason: TerminationReason; termination_reason: string };
+}
+
+/** Terminal: the run's `onConnect` returned. Fields come from the last chat of the run, if any. */
+export interface RunCompletionEvent {
+  readonly type: 'run_completion';
+  content: {
+    summary: string | null;
+    history: ChatMessage[];
+    cost: UsageSummary | null;
+    last_speaker: string | null;
+    termination_reason: string | null;
+  };
+}
+
+/** Every event a server can send. */
+export type AgentEvent =
+  | SessionEvent
+  | TextEvent
+  | StreamStartEvent
+  | StreamEvent
+  | StreamEndEvent
+  | PrintEvent
+  | ToolCallEvent
+  | ToolResponseEvent
+  | ExecuteFunctionEvent
+  | ExecutedFunctionEvent
+  | UsingAutoReplyEvent
+  | NoHumanInputEvent
+  | InputRequestEvent
+  | ChatEndEvent
+  | UsageSummaryEvent
+  | PongEvent
+  | ErrorEvent
+  | TerminationEvent
+  | RunCompletionEvent;
+
+export type AgentEventType = AgentEvent['type'];
+
+/** The event of a given type. */
+export type EventOf<T extends AgentEventType> = Extract<AgentEvent, { type: T }>;
+
+/** Every event type, in documentation order (a test checks docs/protocol.md covers each). */
+export const EVENT_TYPES = [
+  'session',
+  'text',
+  'stream_start',
+  'stream',
+  'stream_end',
+  'print',
+  'tool_call',
+  'tool_response',
+  'execute_function',
+  'executed_function',
+  'using_auto_reply',
+  'no_human_input',
+  'input_request',
+  'chat_end',
+  'usage_summary',
+  'pong',
+  'error',
+  'termination',
+  'run_completion',
+] as const satisfies readonly AgentEventType[];
+
+/** Events after which a run sends nothing more. */
+export function isTerminalEvent(event: AgentEvent): boolean {
+  return (
+    event.type === 'run_completion' || event.type === 'termination' || (event.type === 'error' && event.content.fatal)
+  );
+}
+
+/** The JSON-mode frame around every event. */
+export interface WireFrame<E extends AgentEvent = AgentEvent> {
+  v: 1;
+  seq: number;
+  session: string;
+  type: E['type'];
+  content: E['content'];
+}
+
+/** Frames a JSON-mode client may send. */
+export type ClientFrame =
+  | { type: 'input_response'; id: string; value: string }
+  | { type: 'cancel' }
+  | { type: 'ping' };
+
+/** The websocket subprotocol that selects JSON mode. */
+export const JSON_SUBPROTOCOL = 'agentws.v1';
+
+// Compile-time check that EVENT_TYPES lists every member of the union.
+type MissingEventTypes = Exclude<AgentEventType, (typeof EVENT_TYPES)[number]>;
+const everyEventTypeListed: MissingEventTypes extends never ? true : false = true;
+void everyEventTypeListed;

@@ -1,0 +1,108 @@
+import type { AgentEvent, ToolCallEvent, ToolResponseEvent } from './events.js';
+
+/**
+ * Renders events as AutoGen 0.2's text output: the strings its `print` calls produce, one per call, so that a
+ * websocket sends them as one frame each — byte for byte what upstream sends (see docs/protocol.md).
+ *
+ * With `color: false` the ANSI escapes are left out but every frame is kept (the stream-start frame is then empty),
+ * so a client counting frames sees upstream's framing.
+ */
+export interface TextRenderOptions {
+  /** Add AutoGen's terminal colours (ANSI escapes). Default false. */
+  color?: boolean;
+}
+
+const SEPARATOR = '\n' + '-'.repeat(80) + '\n';
+const RESET = '\x1b[0m';
+const COLORS = { red: '\x1b[31m', green: '\x1b[32m', yellow: '\x1b[33m', magenta: '\x1b[35m' } as const;
+
+type Color = keyof typeof COLORS;
+
+function paint(text: string, color: Color, on: boolean): string {
+  return on ? COLORS[color] + text + RESET : text;
+}
+
+function header(sender: string, recipient: string, color: boolean): string {
+  return `${paint(sender, 'yellow', color)} (to ${recipient}):\n\n`;
+}
+
+function renderToolCalls(event: ToolCallEvent, color: boolean, frames: string[]): void {
+  for (const call of event.content.tool_calls) {
+    const title = `***** Suggested tool call (${call.id}): ${call.function.name} *****`;
+    frames.push(paint(title, 'green', color) + '\n');
+    frames.push('Arguments: \n' + call.function.arguments + '\n');
+    frames.push(paint('*'.repeat(title.length), 'green', color) + '\n');
+  }
+}
+
+/** AutoGen prints the header once for the message and again for each response, with no closing separator. */
+function renderToolResponses(event: ToolResponseEvent, color: boolean, frames: string[]): void {
+  const { sender, recipient } = event.content;
+  for (const response of event.content.tool_responses) {
+    const title = `***** Response from calling tool (${response.tool_call_id}) *****`;
+    frames.push(header(sender, recipient, color));
+    frames.push(paint(title, 'green', color) + '\n');
+    frames.push(response.content + '\n');
+    frames.push(paint('*'.repeat(title.length), 'green', color) + '\n');
+    frames.push(SEPARATOR);
+  }
+}
+
+function banner(text: string, color: Color, on: boolean): string {
+  return paint(`\n>>>>>>>> ${text}`, color, on) + '\n';
+}
+
+/**
+ * The text frames of one event, in order; empty when the event has no text form.
+ * `stream` events are the hot path: callers may send `event.content.content` directly instead.
+ */
+export function renderText(event: AgentEvent, options: TextRenderOptions = {}): string[] {
+  const color = options.color === true;
+  switch (event.type) {
+    case 'stream':
+      return [event.content.content];
+    case 'stream_start':
+      return [color ? COLORS.green : ''];
+    case 'stream_end':
+      return [color ? RESET + '\n\n' : '\n\n'];
+    case 'print':
+      return [event.content.objects.join(event.content.sep) + event.content.end];
+    case 'text': {
+      const frames = [header(event.content.sender, event.content.recipient, color)];
+      if (event.content.content !== null) frames.push(event.content.content + '\n');
+      frames.push(SEPARATOR);
+      return frames;
+    }
+    case 'tool_call': {
+      const frames = [header(event.content.sender, event.content.recipient, color)];
+      if (event.content.content !== null) frames.push(event.content.content + '\n');
+      renderToolCalls(event, color, frames);
+      frames.push(SEPARATOR);
+      return frames;
+    }
+    case 'tool_response': {
+      const frames = [header(event.content.sender, event.content.recipient, color)];
+      renderToolResponses(event, color, frames);
+      return frames;
+    }
+    case 'execute_function':
+      return [banner(`EXECUTING FUNCTION ${event.content.func_name}...`, 'magenta', color)];
+    case 'using_auto_reply':
+      return [banner('USING AUTO REPLY...', 'red', color)];
+    case 'no_human_input':
+      return [banner('NO HUMAN INPUT RECEIVED.', 'red', color)];
+    case 'input_request':
+      return event.content.prompt === '' ? [] : [event.content.prompt];
+    case 'error':
+      return [banner(`ERROR: ${event.content.error}`, 'red', color)];
+    case 'termination':
+      return [banner(`RUN STOPPED (${event.content.reason}): ${event.content.termination_reason}`, 'red', color)];
+    case 'session':
+    case 'executed_function':
+    case 'chat_end':
+    case 'usage_summary':
+    case 'pong':
+    case 'run_completion':
+      return [];
+  }
+}

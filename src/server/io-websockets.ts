@@ -1,0 +1,189 @@
+import { randomUUID } from 'node:crypto';
+import type { WebSocket } from 'ws';
+import { AbortedError, InputTimeoutError, SessionClosedError } from '../errors.js';
+import type { InputOptions, IOStream } from '../io/iostream.js';
+import { splitPrintArgs } from '../io/print-args.js';
+import type { AgentEvent, ChatEndEvent } from '../protocol/events.js';
+import { isTerminalEvent } from '../protocol/events.js';
+import { encodeEvent } from '../protocol/json-codec.js';
+import { renderText } from '../protocol/text-renderer.js';
+import type { AgentwsServer, ServerOptions } from './agentws-server.js';
+import { runServer } from './agentws-server.js';
+
+/** How a connection's events are written: AutoGen text frames, or `agentws.v1` JSON envelopes. */
+export type WireMode = 'text' | 'json';
+
+/** What to do when the client does not answer an input request in time. */
+export type InputTimeoutAction = 'end' | 'empty';
+
+/** @internal Built by the session for each connection. */
+export interface IOWebsocketsInit {
+  ws: WebSocket;
+  sessionId: string;
+  mode: WireMode;
+  color: boolean;
+  signal: AbortSignal;
+  inputTimeoutMs: number | null;
+  inputTimeoutAction: InputTimeoutAction;
+  maxBufferedBytes: number;
+  /** Called when the client stops reading and the send buffer passes `maxBufferedBytes`. */
+  onOverflow: () => void;
+}
+
+interface PendingInput {
+  id: string;
+  resolve: (value: string) => void;
+  reject: (error: Error) => void;
+  timer: NodeJS.Timeout | undefined;
+}
+
+/**
+ * The IOStream of one websocket connection (AutoGen's IOWebsockets). Agents print and ask through it; each event
+ * goes out in the connection's wire mode, and `input()` resolves with the client's answer.
+ */
+export class IOWebsockets implements IOStream {
+  /** The session id (also in every JSON frame). */
+  readonly id: string;
+  readonly mode: WireMode;
+  readonly signal: AbortSignal;
+  /** @internal The last `chat_end` this run emitted, for `run_completion`. */
+  lastChatEnd: ChatEndEvent['content'] | undefined;
+
+  readonly #ws: WebSocket;
+  readonly #sessionJson: string;
+  readonly #color: boolean;
+  readonly #init: IOWebsocketsInit;
+  #seq = 0;
+  #finished = false;
+  /** JSON mode: requests in the order they were made (plain text frames answer the oldest). */
+  readonly #pending: PendingInput[] = [];
+  /** Answers that arrived before anyone asked (e.g. the first message, sent right after connecting). */
+  readonly #early: string[] = [];
+
+  /** @internal Use {@link IOWebsockets.runServer} or `attach()`; sessions build these. */
+  constructor(init: IOWebsocketsInit) {
+    this.#init = init;
+    this.#ws = init.ws;
+    this.id = init.sessionId;
+    this.mode = init.mode;
+    this.signal = init.signal;
+    this.#color = init.color;
+    this.#sessionJson = JSON.stringify(init.sessionId);
+    init.signal.addEventListener('abort', () => this.#rejectPending(), { once: true });
+  }
+
+  /**
+   * Starts a websocket server that runs `onConnect` for every connection with that connection's IOWebsockets.
+   * @example await using server = await IOWebsockets.runServer({ onConnect, port: 8765 });
+   */
+  static runServer(options: ServerOptions): Promise<AgentwsServer> {
+    return runServer(options);
+  }
+
+  /** Number of events sent so far (the `seq` of the last JSON frame). */
+  get sent(): number {
+    return this.#seq;
+  }
+
+  /** True once the run's terminal event went out: nothing more is sent. */
+  get finished(): boolean {
+    return this.#finished;
+  }
+
+  print(...objects: unknown[]): void {
+    this.send({ type: 'print', content: splitPrintArgs(objects) });
+  }
+
+  send(event: AgentEvent): void {
+    if (this.#finished || this.#ws.readyState !== 1) return;
+    if (event.type === 'chat_end') this.lastChatEnd = event.content;
+    if (this.mode === 'json') {
+      this.#seq += 1;
+      this.#ws.send(encodeEvent(event, this.#seq, this.#sessionJson));
+    } else if (event.type === 'stream') {
+      this.#seq += 1;
+      this.#ws.send(event.content.content);
+    } else {
+      for (const frame of renderText(event, { color: this.#color })) {
+        this.#seq += 1;
+        this.#ws.send(frame);
+      }
+    }
+    if (isTerminalEvent(event)) this.#finished = true;
+    if (this.#ws.bufferedAmount > this.#init.maxBufferedBytes) this.#init.onOverflow();
+  }
+
+  /**
+   * Asks the client. Text mode sends the prompt as a raw frame (as upstream) and takes the next frame as the answer;
+   * JSON mode sends an `input_request` whose `id` the answer must carry.
+   */
+  input(prompt = '', options: InputOptions = {}): Promise<string> {
+    if (this.signal.aborted) return Promise.reject(this.#abortError());
+    const early = this.#early.shift();
+    if (early !== undefined) return Promise.resolve(early);
+    const id = randomUUID();
+    const timeoutMs = this.#init.inputTimeoutMs;
+    this.send({
+      type: 'input_request',
+      content: { id, prompt, password: options.password === true, timeout_ms: timeoutMs },
+    });
+    return new Promise<string>((resolve, reject) => {
+      const pending: PendingInput = { id, resolve, reject, timer: undefined };
+      if (timeoutMs !== null) {
+        pending.timer = setTimeout(() => this.#timeOut(pending), timeoutMs);
+        pending.timer.unref();
+      }
+      const outer = options.signal;
+      if (outer) {
+        const onAbort = (): void => this.#settle(pending, undefined, new AbortedError('The input request was aborted.'));
+        if (outer.aborted) onAbort();
+        else outer.addEventListener('abort', onAbort, { once: true });
+      }
+      this.#pending.push(pending);
+    });
+  }
+
+  /** @internal A plain answer (text mode: any frame; JSON mode: a non-JSON frame): goes to the oldest request. */
+  deliver(value: string): void {
+    const oldest = this.#pending[0];
+    if (oldest) this.#settle(oldest, value);
+    else this.#early.push(value);
+  }
+
+  /** @internal A JSON `input_response`. Returns false when no pending request has that id. */
+  answer(id: string, value: string): boolean {
+    const pending = this.#pending.find((p) => p.id === id);
+    if (!pending) return false;
+    this.#settle(pending, value);
+    return true;
+  }
+
+  /** @internal True while the run waits for the client. */
+  get waitingForInput(): boolean {
+    return this.#pending.length > 0;
+  }
+
+  #timeOut(pending: PendingInput): void {
+    if (this.#init.inputTimeoutAction === 'empty') this.#settle(pending, '');
+    else this.#settle(pending, undefined, new InputTimeoutError(`No answer to the input request within ${this.#init.inputTimeoutMs} ms.`));
+  }
+
+  #settle(pending: PendingInput, value: string | undefined, error?: Error): void {
+    const index = this.#pending.indexOf(pending);
+    if (index === -1) return;
+    this.#pending.splice(index, 1);
+    if (pending.timer) clearTimeout(pending.timer);
+    if (error) pending.reject(error);
+    else pending.resolve(value ?? '');
+  }
+
+  #abortError(): Error {
+    const reason: unknown = this.signal.reason;
+    return reason instanceof Error ? reason : new SessionClosedError();
+  }
+
+  #rejectPending(): void {
+    const error = this.#abortError();
+    for (const pending of [...this.#pending]) this.#settle(pending, undefined, error);
+  }
+}
