@@ -9,6 +9,7 @@ export type AgentwsErrorCode =
   | 'LLM_STREAM_CUT'
   | 'TOOL_INVALID'
   | 'AGENT_INVALID'
+  | 'MESSAGE_INVALID'
   | 'ABORTED'
   | 'INPUT_TIMEOUT'
   | 'SESSION_CLOSED'

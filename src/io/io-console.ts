@@ -50,7 +50,11 @@ export class IOConsole implements IOStream {
         done();
       },
     });
-    const rl = createInterface({ input: this.#input, output: echo, terminal: (this.#output as { isTTY?: boolean }).isTTY });
+    const rl = createInterface({
+      input: this.#input,
+      output: echo,
+      terminal: (this.#output as { isTTY?: boolean }).isTTY,
+    });
     try {
       const answer = rl.question(shown, options.signal ? { signal: options.signal } : {});
       muted = options.password === true;

@@ -55,5 +55,4 @@ export const IOStream = {
   withDefault<T>(stream: IOStream, fn: () => T): T {
     return context.run(stream, fn);
   },
-
 };

@@ -258,10 +258,7 @@ export interface WireFrame<E extends AgentEvent = AgentEvent> {
 }
 
 /** Frames a JSON-mode client may send. */
-export type ClientFrame =
-  | { type: 'input_response'; id: string; value: string }
-  | { type: 'cancel' }
-  | { type: 'ping' };
+export type ClientFrame = { type: 'input_response'; id: string; value: string } | { type: 'cancel' } | { type: 'ping' };
 
 /** The websocket subprotocol that selects JSON mode. */
 export const JSON_SUBPROTOCOL = 'agentws.v1';

@@ -85,14 +85,18 @@ export async function runServer(options: ServerOptions): Promise<AgentwsServer> 
   }
   const logger: Logger = options.logger ?? consoleLogger;
   const loopback = isLoopback(host);
+  // On loopback the Host header must name this machine: a page on a rebound DNS name (DNS rebinding) is refused.
+  const loopbackHosts = [...new Set([...LOOPBACK_HOSTS, host.toLowerCase().replace(/^\[|\]$/g, '')])];
   const endpoint = new WebsocketEndpoint({
     ...options,
     logger,
-    allowHosts: options.allowHosts ?? (loopback ? LOOPBACK_HOSTS : []),
+    allowHosts: options.allowHosts ?? (loopback ? loopbackHosts : []),
   });
   if (!loopback && options.token === undefined) {
-    logger.warn(
-      `listening on ${host} without a token: anyone who can reach this address can run your agents and spend your API credits. Set --token (or AGENTWS_TOKEN).`,
+    endpoint.options.logger.warn(
+      `listening on ${host} without a token: anyone who can reach this address can start agent sessions, ` +
+        `spending the API credits of your models and running your agents' tools on this machine. ` +
+        `Set --token (or AGENTWS_TOKEN), or bind to 127.0.0.1.`,
     );
   }
   const page = options.web === undefined ? false : options.web;
@@ -128,6 +132,7 @@ export async function runServer(options: ServerOptions): Promise<AgentwsServer> 
   const close = (closeOptions: { graceMs?: number } = {}): Promise<void> => {
     closing ??= (async () => {
       const stopped = new Promise<void>((resolve) => httpServer.close(() => resolve()));
+      httpServer.closeIdleConnections();
       await endpoint.close(closeOptions.graceMs);
       httpServer.closeAllConnections();
       await stopped;

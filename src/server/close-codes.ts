@@ -1,17 +1,24 @@
-/** Websocket close codes agentws uses (listed in the README's Security section). */
+/**
+ * Websocket close codes agentws uses (listed in docs/security.md). A client that sees 1006 (no close frame) was
+ * dropped without a closing handshake: a dead peer (no pong), a slow consumer, or a broken connection.
+ */
 export const CloseCode = {
   /** The run finished, was cancelled, or timed out waiting for input. */
   NORMAL: 1000,
   /** The server is shutting down. */
   GOING_AWAY: 1001,
-  /** A text frame was not valid UTF-8. */
+  /** The client broke the websocket protocol (e.g. an unmasked or malformed frame). */
+  PROTOCOL_ERROR: 1002,
+  /** A frame was not valid UTF-8. */
   INVALID_DATA: 1007,
-  /** The client broke a rule: too many frames per second, or it stopped reading (slow consumer). */
+  /** The client broke a rule: too many frames per second, or too many answers nobody asked for. */
   POLICY_VIOLATION: 1008,
   /** A frame was larger than the maximum message size. */
   MESSAGE_TOO_BIG: 1009,
   /** `onConnect` threw, or the model failed for good. */
   INTERNAL_ERROR: 1011,
-  /** The server has its maximum number of sessions. */
+  /** The server has its maximum number of sessions (agentws refuses with HTTP 503 at the upgrade instead). */
   TRY_AGAIN_LATER: 1013,
 } as const;
+
+export type CloseCodeValue = (typeof CloseCode)[keyof typeof CloseCode];

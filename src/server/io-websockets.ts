@@ -35,7 +35,12 @@ interface PendingInput {
   resolve: (value: string) => void;
   reject: (error: Error) => void;
   timer: NodeJS.Timeout | undefined;
+  /** Removes the listener on the caller's signal (a long-lived signal must not collect one per input). */
+  cleanup: (() => void) | undefined;
 }
+
+/** Answers kept for input() calls not made yet: a client may type ahead, but not without bound. */
+const MAX_EARLY_ANSWERS = 1000;
 
 /**
  * The IOStream of one websocket connection (AutoGen's IOWebsockets). Agents print and ask through it; each event
@@ -59,6 +64,7 @@ export class IOWebsockets implements IOStream {
   readonly #pending: PendingInput[] = [];
   /** Answers that arrived before anyone asked (e.g. the first message, sent right after connecting). */
   readonly #early: string[] = [];
+  #earlyChars = 0;
 
   /** @internal Use {@link IOWebsockets.runServer} or `attach()`; sessions build these. */
   constructor(init: IOWebsocketsInit) {
@@ -120,7 +126,10 @@ export class IOWebsockets implements IOStream {
   input(prompt = '', options: InputOptions = {}): Promise<string> {
     if (this.signal.aborted) return Promise.reject(this.#abortError());
     const early = this.#early.shift();
-    if (early !== undefined) return Promise.resolve(early);
+    if (early !== undefined) {
+      this.#earlyChars -= early.length;
+      return Promise.resolve(early);
+    }
     const id = randomUUID();
     const timeoutMs = this.#init.inputTimeoutMs;
     this.send({
@@ -128,7 +137,8 @@ export class IOWebsockets implements IOStream {
       content: { id, prompt, password: options.password === true, timeout_ms: timeoutMs },
     });
     return new Promise<string>((resolve, reject) => {
-      const pending: PendingInput = { id, resolve, reject, timer: undefined };
+      const pending: PendingInput = { id, resolve, reject, timer: undefined, cleanup: undefined };
+      this.#pending.push(pending);
       if (timeoutMs !== null) {
         pending.timer = setTimeout(() => this.#timeOut(pending), timeoutMs);
         pending.timer.unref();
@@ -137,17 +147,30 @@ export class IOWebsockets implements IOStream {
       if (outer) {
         const onAbort = (): void => this.#settle(pending, undefined, new AbortedError('The input request was aborted.'));
         if (outer.aborted) onAbort();
-        else outer.addEventListener('abort', onAbort, { once: true });
+        else {
+          outer.addEventListener('abort', onAbort, { once: true });
+          pending.cleanup = () => outer.removeEventListener('abort', onAbort);
+        }
       }
-      this.#pending.push(pending);
     });
   }
 
-  /** @internal A plain answer (text mode: any frame; JSON mode: a non-JSON frame): goes to the oldest request. */
-  deliver(value: string): void {
+  /**
+   * @internal A plain answer (text mode: any frame; JSON mode: a non-JSON frame): goes to the oldest request, or is
+   * kept for the next one. Returns false when too much is kept already (the session then ends).
+   */
+  deliver(value: string): boolean {
     const oldest = this.#pending[0];
-    if (oldest) this.#settle(oldest, value);
-    else this.#early.push(value);
+    if (oldest) {
+      this.#settle(oldest, value);
+      return true;
+    }
+    if (this.#early.length >= MAX_EARLY_ANSWERS || this.#earlyChars + value.length > this.#init.maxBufferedBytes) {
+      return false;
+    }
+    this.#early.push(value);
+    this.#earlyChars += value.length;
+    return true;
   }
 
   /** @internal A JSON `input_response`. Returns false when no pending request has that id. */
@@ -173,6 +196,7 @@ export class IOWebsockets implements IOStream {
     if (index === -1) return;
     this.#pending.splice(index, 1);
     if (pending.timer) clearTimeout(pending.timer);
+    pending.cleanup?.();
     if (error) pending.reject(error);
     else pending.resolve(value ?? '');
   }

@@ -8,6 +8,7 @@ import { CloseCode } from './close-codes.js';
 import type { InputTimeoutAction, WireMode } from './io-websockets.js';
 import { IOWebsockets } from './io-websockets.js';
 import type { Logger } from './logger.js';
+import type { Redactor } from './redact.js';
 
 /** What runs for every connection. */
 export type OnConnect = (iostream: IOWebsockets) => unknown;
@@ -21,7 +22,11 @@ export type SessionOutcome =
   | 'disconnected'
   | 'error'
   | 'rate_limited'
-  | 'slow_consumer';
+  | 'slow_consumer'
+  | 'invalid_data'
+  | 'message_too_big'
+  | 'protocol_error'
+  | 'unresponsive';
 
 /** @internal Limits and behaviour every session of an endpoint shares. */
 export interface SessionSettings {
@@ -32,6 +37,8 @@ export interface SessionSettings {
   inputTimeoutMs: number | null;
   inputTimeoutAction: InputTimeoutAction;
   maxBufferedBytes: number;
+  /** Scrubs secrets from error events and log lines. */
+  redact: Redactor;
 }
 
 const decoder = new TextDecoder('utf-8', { fatal: true });
@@ -69,11 +76,14 @@ export class Session {
       onOverflow: () => this.#dropSlowConsumer(),
     });
     ws.on('message', (data, isBinary) => this.#onMessage(data, isBinary));
+    ws.on('ping', () => {
+      if (this.#stop === undefined && this.#overRate()) this.#rateLimited();
+    });
     ws.on('pong', () => {
       this.alive = true;
     });
     ws.on('close', () => this.#abort('disconnected'));
-    ws.on('error', (error) => settings.logger.debug(`session ${id}: socket error: ${error.message}`));
+    ws.on('error', (error) => this.#onSocketError(error));
   }
 
   /** Runs `onConnect` to its end and closes the socket; resolves with the outcome, never rejects. */
@@ -90,9 +100,18 @@ export class Session {
         },
       });
     }
+    // Once the run is stopped (disconnect, cancel, shutdown, a broken rule) the session ends at once, even when
+    // onConnect ignores its signal: a session must never outlive its socket, nor hold up close().
+    const stopped = new Promise<void>((resolve) => {
+      const signal = this.#controller.signal;
+      if (signal.aborted) resolve();
+      else signal.addEventListener('abort', () => resolve(), { once: true });
+    });
+    const work = (async () => IOStream.withDefault(iostream, () => this.#settings.onConnect(iostream)))();
+    work.catch(() => {}); // a rejection after the stop has nobody left to tell
     let outcome: SessionOutcome;
     try {
-      await IOStream.withDefault(iostream, () => this.#settings.onConnect(iostream));
+      await Promise.race([work, stopped]);
       outcome = this.#stop ?? 'completed';
     } catch (error) {
       outcome = this.#stop ?? (error instanceof InputTimeoutError ? 'input_timeout' : isAbortError(error) ? 'cancelled' : 'error');
@@ -102,10 +121,19 @@ export class Session {
     return outcome;
   }
 
-  /** Keepalive: drops a peer that did not answer the previous ping. */
+  /**
+   * Keepalive, run by the endpoint every ping interval: drops a peer that did not answer the previous ping, and a
+   * client that stopped reading while the run sends nothing (the send-time check cannot see that one).
+   */
   ping(): void {
+    if (this.#stop !== undefined) return;
+    if (this.#ws.bufferedAmount > this.#settings.maxBufferedBytes) {
+      this.#dropSlowConsumer();
+      return;
+    }
     if (!this.alive) {
-      this.#settings.logger.debug(`session ${this.id}: no pong; dropping the connection`);
+      this.#settings.logger.info(`session ${this.id}: no pong since the last ping; dropped the connection`);
+      this.#abort('unresponsive');
       this.#ws.terminate();
       return;
     }
@@ -125,7 +153,7 @@ export class Session {
   }
 
   #reportError(error: unknown): void {
-    const message = error instanceof Error ? error.message : String(error);
+    const message = this.#settings.redact(error instanceof Error ? error.message : String(error));
     const code = (error as { code?: unknown } | null)?.code;
     this.#settings.logger.error(`session ${this.id}: onConnect failed: ${message}`);
     if (error instanceof Error && error.stack) this.#settings.logger.debug(error.stack);
@@ -165,26 +193,67 @@ export class Session {
     }
   }
 
+  /** Sends the terminal event and closes. Outcomes from broken rules closed the socket already (see #fail). */
   #finish(outcome: SessionOutcome): void {
-    const terminal = this.#terminalEvent(outcome);
-    if (terminal) this.iostream.send(terminal);
+    try {
+      const terminal = this.#terminalEvent(outcome);
+      if (terminal) this.iostream.send(terminal);
+    } catch (error) {
+      this.#settings.logger.error(`session ${this.id}: cannot send the terminal event: ${String(error)}`);
+    }
     const code =
-      outcome === 'error'
-        ? CloseCode.INTERNAL_ERROR
-        : outcome === 'shutdown'
-          ? CloseCode.GOING_AWAY
-          : outcome === 'rate_limited' || outcome === 'slow_consumer'
-            ? CloseCode.POLICY_VIOLATION
-            : CloseCode.NORMAL;
-    if (outcome === 'slow_consumer') this.#ws.terminate();
-    else if (this.#ws.readyState === 1) this.#ws.close(code);
+      outcome === 'error' ? CloseCode.INTERNAL_ERROR : outcome === 'shutdown' ? CloseCode.GOING_AWAY : CloseCode.NORMAL;
+    if (this.#ws.readyState === 1) this.#ws.close(code);
     this.#abort(outcome);
   }
 
+  /**
+   * The client stopped reading and the send buffer passed `maxBufferedBytes`: the socket is destroyed at once (a
+   * close frame would only queue behind the unread data) so memory stays bounded even if onConnect keeps sending.
+   */
   #dropSlowConsumer(): void {
     if (this.#stop !== undefined) return;
-    this.#settings.logger.warn(`session ${this.id}: client stopped reading; dropped (send buffer over the limit)`);
+    this.#settings.logger.warn(
+      `session ${this.id}: the client stopped reading (${this.#ws.bufferedAmount} bytes unsent, ` +
+        `limit ${this.#settings.maxBufferedBytes}); dropped the connection`,
+    );
     this.#abort('slow_consumer');
+    this.#ws.terminate();
+  }
+
+  /** Ends the session for a broken rule: a fatal error event saying what was wrong, then the close code. */
+  #fail(outcome: SessionOutcome, closeCode: number, code: string, message: string): void {
+    if (this.#stop !== undefined) return;
+    this.#settings.logger.warn(`session ${this.id}: ${message} Closed with ${closeCode}.`);
+    this.iostream.send({ type: 'error', content: { error: message, code, fatal: true } });
+    this.#abort(outcome);
+    if (this.#ws.readyState === 1) this.#ws.close(closeCode, outcome);
+  }
+
+  #rateLimited(): void {
+    this.#fail(
+      'rate_limited',
+      CloseCode.POLICY_VIOLATION,
+      'RATE_LIMITED',
+      `Too many frames: more than ${this.#settings.maxFramesPerSecond} per second.`,
+    );
+  }
+
+  /** ws closed the socket already (1009, 1002) and only tells us why; the client sees the close code. */
+  #onSocketError(error: Error): void {
+    const code = (error as { code?: unknown }).code;
+    if (code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') {
+      this.#settings.logger.warn(
+        `session ${this.id}: a frame was over the maximum message size (${this.#settings.maxMessageSize} bytes); ` +
+          `closed with ${CloseCode.MESSAGE_TOO_BIG}`,
+      );
+      this.#abort('message_too_big');
+    } else if (typeof code === 'string' && code.startsWith('WS_ERR_')) {
+      this.#settings.logger.warn(`session ${this.id}: websocket protocol error (${error.message}); closed`);
+      this.#abort('protocol_error');
+    } else {
+      this.#settings.logger.debug(`session ${this.id}: socket error: ${error.message}`);
+    }
   }
 
   #protocolError(message: string, fatal = false): void {
@@ -201,30 +270,39 @@ export class Session {
     return this.#framesThisSecond > this.#settings.maxFramesPerSecond;
   }
 
+  /** A plain answer; a client that piles up answers nobody asked for breaks the rules (memory must stay bounded). */
+  #deliver(text: string): void {
+    if (!this.iostream.deliver(text)) {
+      this.#fail(
+        'protocol_error',
+        CloseCode.POLICY_VIOLATION,
+        'TOO_MANY_ANSWERS',
+        'Too many messages sent before the server asked for them; wait for an input request.',
+      );
+    }
+  }
+
   #onMessage(data: RawData, isBinary: boolean): void {
     if (this.#stop !== undefined) return;
     if (this.#overRate()) {
-      this.iostream.send({
-        type: 'error',
-        content: {
-          error: `Too many frames: more than ${this.#settings.maxFramesPerSecond} per second.`,
-          code: 'RATE_LIMITED',
-          fatal: true,
-        },
-      });
-      this.#abort('rate_limited');
-      this.#ws.close(CloseCode.POLICY_VIOLATION, 'rate limited');
+      this.#rateLimited();
       return;
     }
     let text: string;
     try {
+      // Binary frames are read as UTF-8 text, as upstream's IOWebsockets does.
       text = decoder.decode(Array.isArray(data) ? Buffer.concat(data) : (data as Buffer));
     } catch {
-      this.#protocolError(`A ${isBinary ? 'binary' : 'text'} frame was not valid UTF-8; it was ignored.`);
+      this.#fail(
+        'invalid_data',
+        CloseCode.INVALID_DATA,
+        'INVALID_DATA',
+        `A ${isBinary ? 'binary' : 'text'} frame was not valid UTF-8; send UTF-8 text.`,
+      );
       return;
     }
     if (this.iostream.mode === 'text') {
-      this.iostream.deliver(text);
+      this.#deliver(text);
       return;
     }
     let frame;
@@ -236,7 +314,7 @@ export class Session {
     }
     switch (frame.type) {
       case 'text':
-        this.iostream.deliver(frame.value);
+        this.#deliver(frame.value);
         return;
       case 'ping':
         this.iostream.send({ type: 'pong', content: {} });

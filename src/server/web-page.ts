@@ -19,6 +19,7 @@ const FILES: Record<string, string> = {
   '/': 'index.html',
   '/index.html': 'index.html',
   '/app.js': 'app.js',
+  '/view.js': 'view.js',
   '/style.css': 'style.css',
   '/favicon.svg': 'favicon.svg',
 };

@@ -2,23 +2,29 @@ import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
+import type { ServerOptions, WebSocket } from 'ws';
 import { WebSocketServer } from 'ws';
 import { ServerError } from '../errors.js';
 import type { InputTimeoutAction } from './io-websockets.js';
 import type { Logger } from './logger.js';
 import { consoleLogger } from './logger.js';
+import type { Redactor } from './redact.js';
+import { createRedactor, redactingLogger } from './redact.js';
 import type { OnConnect, SessionOutcome } from './session.js';
 import { Session } from './session.js';
 import type { Refusal } from './upgrade-guard.js';
-import { checkUpgrade, selectProtocol, wantsColor, wantsJson } from './upgrade-guard.js';
+import { checkUpgrade, normalizeOrigin, selectProtocol, wantsColor, wantsJson } from './upgrade-guard.js';
 
 /** Options of a websocket endpoint, shared by `runServer` and `attach`. Defaults in brackets. */
 export interface EndpointOptions {
   /** Runs for every connection with that connection's IOWebsockets. Required. */
   onConnect: OnConnect;
-  /** Required at the upgrade when set (`Authorization: Bearer`, or a `agentws.token.<token>` subprotocol). [none] */
+  /**
+   * Required at the upgrade when set: `Authorization: Bearer <token>`, or a `agentws.token.<token>` subprotocol
+   * entry (browsers). Never accepted in the query string. At least 8 of `A-Z a-z 0-9 . _ ~ -`. [none]
+   */
   token?: string;
-  /** Browser origins allowed besides the server's own; `'*'` allows any. [[]] */
+  /** Browser origins allowed besides the server's own, as browsers send them (`https://example.com`); `'*'` allows any. [[]] */
   allowOrigins?: readonly string[];
   /** Host names accepted in the Host header; empty accepts any. [[] — runServer sets loopback names on loopback] */
   allowHosts?: readonly string[];
@@ -26,7 +32,7 @@ export interface EndpointOptions {
   maxMessageSize?: number;
   /** Concurrent sessions; more are refused with HTTP 503. [1000] */
   maxSessions?: number;
-  /** Client frames per second per session; more close the socket with 1008. [50] */
+  /** Client frames (pings included) per second per session; more end the session with 1008. [50] */
   maxFramesPerSecond?: number;
   /** How long an input request waits for the client, in ms; null waits forever. [30 minutes] */
   inputTimeoutMs?: number | null;
@@ -40,9 +46,18 @@ export interface EndpointOptions {
   shutdownGraceMs?: number;
   /** Paths that accept upgrades, for `attach()`. [['/', '/ws']] */
   paths?: readonly string[];
-  /** Where to report refusals and failures. [warnings and errors to stderr] */
+  /** Where to report refusals and failures; every line is scrubbed of the token and `secrets`. [warnings and errors to stderr] */
   logger?: Logger;
+  /** More values to keep out of log lines and error events, e.g. the API keys of the config list. [[]] */
+  secrets?: readonly string[];
 }
+
+/** setTimeout's largest delay: a longer one fires at once. */
+const MAX_TIMER_MS = 2_147_483_647;
+/** How long a closing handshake may take before the socket is destroyed (ws's default is 30 s). */
+const CLOSE_HANDSHAKE_MS = 2_000;
+/** Distinct refusals remembered for log-once; the set starts over when full. */
+const MAX_LOGGED_REFUSALS = 1_000;
 
 const DEFAULTS = {
   allowOrigins: [] as readonly string[],
@@ -50,22 +65,38 @@ const DEFAULTS = {
   maxMessageSize: 1024 * 1024,
   maxSessions: 1000,
   maxFramesPerSecond: 50,
-  inputTimeoutMs: 30 * 60 * 1000 as number | null,
+  inputTimeoutMs: (30 * 60 * 1000) as number | null,
   inputTimeoutAction: 'end' as InputTimeoutAction,
   maxBufferedBytes: 8 * 1024 * 1024,
   pingIntervalMs: 20_000,
   shutdownGraceMs: 5_000,
   paths: ['/', '/ws'] as readonly string[],
-  logger: consoleLogger,
+  logger: consoleLogger as Logger,
+  secrets: [] as readonly string[],
 };
 
 type ResolvedOptions = typeof DEFAULTS & { onConnect: OnConnect; token: string | undefined };
 
-function positive(name: string, value: number | null, allowZero = false): void {
+function checkNumber(name: string, value: number | null, { allowZero = false, integer = false, max = Infinity } = {}): void {
   if (value === null) return;
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || (!allowZero && value === 0)) {
-    throw new ServerError('OPTION_INVALID', `Option ${name} must be a positive number, got ${String(value)}.`);
+  const ok =
+    typeof value === 'number' &&
+    Number.isFinite(value) &&
+    (allowZero ? value >= 0 : value > 0) &&
+    (!integer || Number.isInteger(value)) &&
+    value <= max;
+  if (!ok) {
+    const what = integer ? 'a positive whole number' : 'a positive number';
+    const bound = Number.isFinite(max) ? ` up to ${max}` : '';
+    throw new ServerError(
+      'OPTION_INVALID',
+      `Option ${name} must be ${what}${allowZero ? ' or 0' : ''}${bound}, got ${String(value)}.`,
+    );
   }
+}
+
+function stripUndefined<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
 function resolveOptions(options: EndpointOptions): ResolvedOptions {
@@ -74,33 +105,41 @@ function resolveOptions(options: EndpointOptions): ResolvedOptions {
   }
   const merged = { ...DEFAULTS, ...stripUndefined(options), token: options.token } as ResolvedOptions;
   if (merged.token !== undefined && (typeof merged.token !== 'string' || !/^[A-Za-z0-9._~-]{8,}$/.test(merged.token))) {
+    // The value is never echoed: it is a secret even when malformed.
     throw new ServerError(
       'OPTION_INVALID',
-      'Option token must be at least 8 characters of A-Z a-z 0-9 . _ ~ - (it travels in a subprotocol header).',
+      'Option token (--token / AGENTWS_TOKEN) must be at least 8 characters of A-Z a-z 0-9 . _ ~ - ' +
+        '(it travels in a subprotocol header). Generate one with: openssl rand -hex 24',
     );
   }
-  positive('maxMessageSize', merged.maxMessageSize);
-  positive('maxSessions', merged.maxSessions);
-  positive('maxFramesPerSecond', merged.maxFramesPerSecond);
-  positive('inputTimeoutMs', merged.inputTimeoutMs);
-  positive('maxBufferedBytes', merged.maxBufferedBytes);
-  positive('pingIntervalMs', merged.pingIntervalMs, true);
-  positive('shutdownGraceMs', merged.shutdownGraceMs, true);
+  if (!Array.isArray(merged.allowOrigins)) {
+    throw new ServerError('OPTION_INVALID', 'Option allowOrigins must be a list of origins.');
+  }
+  merged.allowOrigins = merged.allowOrigins.map(normalizeOrigin);
+  checkNumber('maxMessageSize', merged.maxMessageSize, { integer: true });
+  checkNumber('maxSessions', merged.maxSessions, { integer: true });
+  checkNumber('maxFramesPerSecond', merged.maxFramesPerSecond);
+  checkNumber('inputTimeoutMs', merged.inputTimeoutMs, { max: MAX_TIMER_MS });
+  checkNumber('maxBufferedBytes', merged.maxBufferedBytes, { integer: true });
+  checkNumber('pingIntervalMs', merged.pingIntervalMs, { allowZero: true, max: MAX_TIMER_MS });
+  checkNumber('shutdownGraceMs', merged.shutdownGraceMs, { allowZero: true, max: MAX_TIMER_MS });
   if (merged.inputTimeoutAction !== 'end' && merged.inputTimeoutAction !== 'empty') {
     throw new ServerError('OPTION_INVALID', `Option inputTimeoutAction must be 'end' or 'empty'.`);
   }
   return merged;
 }
 
-function stripUndefined<T extends object>(value: T): Partial<T> {
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
-}
+const REASONS = { 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 503: 'Service Unavailable' };
 
 function refuse(socket: Duplex, refusal: Refusal): void {
-  const reasons = { 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 503: 'Service Unavailable' };
   const body = refusal.message + '\n';
+  const extra =
+    refusal.status === 401 ? 'WWW-Authenticate: Bearer\r\n' : refusal.status === 503 ? 'Retry-After: 5\r\n' : '';
+  // Destroy once written: a refused client must not keep the socket open (ws's abortHandshake does the same).
+  socket.once('finish', () => socket.destroy());
   socket.end(
-    `HTTP/1.1 ${refusal.status} ${reasons[refusal.status]}\r\nConnection: close\r\nContent-Type: text/plain; charset=utf-8\r\n` +
+    `HTTP/1.1 ${refusal.status} ${REASONS[refusal.status]}\r\nConnection: close\r\n${extra}` +
+      `Content-Type: text/plain; charset=utf-8\r\nCache-Control: no-store\r\n` +
       `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
   );
 }
@@ -118,25 +157,43 @@ export interface EndpointEvents {
  */
 export class WebsocketEndpoint extends EventEmitter<EndpointEvents> {
   readonly options: ResolvedOptions;
+  /** Scrubs the token and `secrets` from text; the endpoint's logger and error events go through it. */
+  readonly redact: Redactor;
   readonly #wss: WebSocketServer;
   readonly #sessions = new Map<string, Session>();
   readonly #runs = new Set<Promise<SessionOutcome>>();
+  /** Every upgraded socket until it is closed (a session's run may end before its closing handshake does). */
+  readonly #sockets = new Map<WebSocket, Promise<void>>();
+  readonly #logged = new Set<string>();
   #closing = false;
   #pingTimer: NodeJS.Timeout | undefined;
 
   constructor(options: EndpointOptions) {
     super();
-    this.options = resolveOptions(options);
-    this.#wss = new WebSocketServer({
+    const resolved = resolveOptions(options);
+    this.redact = createRedactor([resolved.token, ...resolved.secrets]);
+    this.options = { ...resolved, logger: redactingLogger(resolved.logger, this.redact) };
+    const wsOptions: ServerOptions & { closeTimeout: number } = {
       noServer: true,
       maxPayload: this.options.maxMessageSize,
       perMessageDeflate: false,
       clientTracking: false,
       handleProtocols: selectProtocol,
-    });
+      // Not in @types/ws 8.18 yet: how long a closing handshake may take before the socket is destroyed.
+      closeTimeout: CLOSE_HANDSHAKE_MS,
+      // Sessions check UTF-8 themselves so the client gets an error event saying so before the 1007 close.
+      skipUTF8Validation: true,
+    };
+    this.#wss = new WebSocketServer(wsOptions);
     if (this.options.pingIntervalMs > 0) {
       this.#pingTimer = setInterval(() => this.#ping(), this.options.pingIntervalMs);
       this.#pingTimer.unref();
+    }
+    if (this.options.allowOrigins.includes('*') && this.options.token === undefined) {
+      this.options.logger.warn(
+        'allowing websockets from any origin without a token: every web page opened in a browser on this machine ' +
+          'can start agent sessions, spend your API credits and run your tools. Set --token, or list origins.',
+      );
     }
   }
 
@@ -156,20 +213,23 @@ export class WebsocketEndpoint extends EventEmitter<EndpointEvents> {
     socket.on('error', () => socket.destroy());
     const refusal = this.#check(req);
     if (refusal) {
-      if (refusal.log) this.options.logger.warn(refusal.log);
+      this.#logRefusal(refusal);
       refuse(socket, refusal);
       return;
     }
     this.#wss.handleUpgrade(req, socket, head, (ws) => {
+      this.#sockets.set(ws, new Promise<void>((resolve) => ws.once('close', () => resolve())));
+      ws.once('close', () => this.#sockets.delete(ws));
       const id = randomUUID();
       const mode = wantsJson(req) ? 'json' : 'text';
-      const session = new Session(ws, id, mode, wantsColor(req), this.options);
+      const session = new Session(ws, id, mode, wantsColor(req), { ...this.options, redact: this.redact });
       this.#sessions.set(id, session);
-      this.emit('session-start', { id, mode });
+      this.#emitSafely('session-start', { id, mode });
       const run = session.run().then((outcome) => {
         this.#sessions.delete(id);
         this.#runs.delete(run);
-        this.emit('session-end', { id, outcome, durationMs: performance.now() - session.startedAt });
+        this.#logged.delete('full');
+        this.#emitSafely('session-end', { id, outcome, durationMs: performance.now() - session.startedAt });
         return outcome;
       });
       this.#runs.add(run);
@@ -178,7 +238,8 @@ export class WebsocketEndpoint extends EventEmitter<EndpointEvents> {
 
   /**
    * Adds this endpoint to an existing HTTP server: upgrades on its `paths` are handled here, others are left to
-   * the server's other upgrade listeners (or refused with 404 when there are none).
+   * the server's other upgrade listeners (or refused with 404 when there are none). Call {@link close} before
+   * `server.close()`: the server only closes once every websocket has.
    */
   attach(server: Server): this {
     server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
@@ -189,8 +250,9 @@ export class WebsocketEndpoint extends EventEmitter<EndpointEvents> {
   }
 
   /**
-   * Stops taking sessions; running ones get `shutdownGraceMs` to finish, then are stopped (termination shutdown,
-   * close 1001, model requests aborted). Resolves when every session has ended.
+   * Stops taking sessions (new upgrades get 503); running ones get `graceMs` to finish, then are stopped
+   * (termination shutdown, close 1001, model requests aborted). Resolves when every session has ended and every
+   * socket is closed; never rejects.
    */
   async close(graceMs = this.options.shutdownGraceMs): Promise<void> {
     this.#closing = true;
@@ -207,6 +269,8 @@ export class WebsocketEndpoint extends EventEmitter<EndpointEvents> {
     }
     for (const session of this.#sessions.values()) session.stop('shutdown');
     await Promise.allSettled([...this.#runs]);
+    // Bounded by CLOSE_HANDSHAKE_MS: ws destroys a socket whose peer does not answer the close frame.
+    await Promise.allSettled([...this.#sockets.values()]);
   }
 
   #check(req: IncomingMessage): Refusal | undefined {
@@ -217,10 +281,29 @@ export class WebsocketEndpoint extends EventEmitter<EndpointEvents> {
       return {
         status: 503,
         message: `The server is full (${this.options.maxSessions} sessions). Try again later.`,
-        log: `refused a session: ${this.options.maxSessions} sessions running (--max-sessions)`,
+        log: `refused sessions: ${this.options.maxSessions} running, the maximum (--max-sessions)`,
+        logKey: 'full',
       };
     }
     return undefined;
+  }
+
+  #logRefusal(refusal: Refusal): void {
+    if (refusal.log === undefined) return;
+    if (refusal.logKey !== undefined) {
+      if (this.#logged.has(refusal.logKey)) return;
+      if (this.#logged.size >= MAX_LOGGED_REFUSALS) this.#logged.clear();
+      this.#logged.add(refusal.logKey);
+    }
+    this.options.logger.warn(refusal.log);
+  }
+
+  #emitSafely<K extends keyof EndpointEvents>(event: K, ...args: EndpointEvents[K]): void {
+    try {
+      (this.emit as (event: K, ...args: EndpointEvents[K]) => boolean)(event, ...args);
+    } catch (error) {
+      this.options.logger.error(`a ${event} listener threw: ${error instanceof Error ? error.message : String(error)}`);
+    }
   }
 
   #ping(): void {
@@ -230,7 +313,7 @@ export class WebsocketEndpoint extends EventEmitter<EndpointEvents> {
 
 /**
  * Mounts agentws's websocket endpoint into an existing `node:http` server (also Express's `app.listen()` result and
- * Fastify's `fastify.server`).
+ * Fastify's `fastify.server`). Call `endpoint.close()` when shutting down.
  * @example const endpoint = attach(server, { path: '/agents', onConnect });
  */
 export function attach(server: Server, options: EndpointOptions & { path?: string }): WebsocketEndpoint {

@@ -1,0 +1,206 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { rssMiB, runLoad } from './children.js';
+import { startBareWs, startServe } from './servers.js';
+import { median, round } from './stats.js';
+
+/**
+ * The benchmark's phases. Each takes the run's context (`ctx.fake` base URLs, `ctx.quick`, `ctx.log`, `ctx.serveNode`
+ * node options for serve) and returns plain data for the report.
+ */
+
+/** What the seed's client sends first. */
+export const MESSAGE = 'Check out the weather in Paris and write a poem about it.';
+
+/** The poem request as agentws's LLM client makes it (after the tool call), for the model-only readers. */
+function poemRequest(model) {
+  return {
+    model,
+    stream_options: { include_usage: true },
+    messages: [
+      { role: 'user', content: MESSAGE },
+      {
+        role: 'assistant',
+        content: null,
+        tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'weather_forecast', arguments: '{"city":"Paris"}' } }],
+      },
+      { role: 'tool', tool_call_id: 'call_1', content: 'The weather forecast for Paris is sunny.' },
+    ],
+  };
+}
+
+function ratio(a, b) {
+  return round(a / b, 3);
+}
+
+/** 1. Relay throughput: one long reply through agentws, and the same machine's ceilings read in the same run. */
+export async function relayPhase(ctx) {
+  const tokens = ctx.quick ? 5_000 : 20_000;
+  const model = `bench-${tokens}`;
+  const runs = ctx.quick ? 1 : 3;
+  const serve = await startServe({ baseURL: ctx.fake.fast, model, nodeOptions: ctx.serveNode('relay') });
+  const bare = await startBareWs(ctx.fake.fast, model);
+  try {
+    const relay = (uri, mode = 'text') => runLoad('relay-ws', { uri, message: MESSAGE, mode, runs });
+    const direct = (reader) => runLoad('relay-model', { baseURL: ctx.fake.fast, body: poemRequest(model), reader, runs });
+    ctx.log(`relay: ${tokens} tokens, median of ${runs} run(s) each`);
+    const text = await relay(serve.uri, 'text');
+    const json = await relay(serve.uri, 'json');
+    const sdk = await direct('sdk');
+    const sse = await direct('sse');
+    const bareWs = await relay(`${bare.uri}/frames`);
+    const minimalRelay = await relay(`${bare.uri}/relay`);
+    for (const [name, result] of Object.entries({ text, json, sdk, sse, bareWs, minimalRelay })) {
+      if (result.tokens !== tokens) throw new Error(`relay ${name}: counted ${result.tokens} tokens, expected ${tokens}`);
+    }
+    const rate = text.tokensPerSec;
+    return {
+      tokens,
+      agentws: { text, json },
+      ceilings: { sdk, sse, bareWs, minimalRelay },
+      ratios: {
+        textToSdk: ratio(rate, sdk.tokensPerSec),
+        textToSse: ratio(rate, sse.tokensPerSec),
+        textToBareWs: ratio(rate, bareWs.tokensPerSec),
+        textToMinimalRelay: ratio(rate, minimalRelay.tokensPerSec),
+        jsonToSdk: ratio(json.tokensPerSec, sdk.tokensPerSec),
+      },
+    };
+  } finally {
+    await Promise.all([serve.stop(), bare.stop()]);
+  }
+}
+
+/** 2. Session latency: sequential seed sessions (200-token reply) on a warm server. */
+export async function latencyPhase(ctx, serve) {
+  const count = ctx.quick ? 20 : 100;
+  ctx.log(`latency: ${count} sequential seed sessions after 10 warm-up ones`);
+  const result = await runLoad(
+    'sessions',
+    { uri: serve.uri, message: MESSAGE, count, parallel: false, warmup: 10, expectTokens: 200 },
+    { timeoutMs: 60_000 },
+  );
+  return result;
+}
+
+/** 3. Concurrency: N seed sessions opened at once, N = 200, 1,000, 2,000. */
+export async function concurrencyPhase(ctx, serve) {
+  const levels = ctx.quick ? [200] : [200, 1_000, 2_000];
+  const results = {};
+  for (const count of levels) {
+    ctx.log(`concurrency: ${count} seed sessions at once`);
+    const before = rssMiB(serve.pid);
+    let peak = before ?? 0;
+    const sampler = setInterval(() => (peak = Math.max(peak, rssMiB(serve.pid) ?? 0)), 100);
+    try {
+      results[count] = await runLoad(
+        'sessions',
+        { uri: serve.uri, message: MESSAGE, count, parallel: true, expectTokens: 200 },
+        { timeoutMs: 90_000 },
+      );
+    } finally {
+      clearInterval(sampler);
+    }
+    results[count].serverPeakRssMiB = round(peak, 1);
+    await sleep(500);
+  }
+  return results;
+}
+
+/**
+ * 3b and 4. Paced tokens (the fake model waits between tokens): added per-token latency under load, and the server's
+ * memory idle, with N live sessions, and after they end. Uses its own fresh `agentws serve`.
+ */
+export async function pacedPhase(ctx) {
+  const count = ctx.quick ? 200 : 1_000;
+  const serve = await startServe({ baseURL: ctx.fake.paced, model: 'bench-200', nodeOptions: ctx.serveNode('paced') });
+  try {
+    await sleep(1_000);
+    const idleColdMiB = rssMiB(serve.pid);
+    ctx.log(`paced: warm-up (20 sessions), then 1 session alone, then ${count} at once (${ctx.pacedMs} ms/token)`);
+    const seed = { uri: serve.uri, message: MESSAGE, expectTokens: 200 };
+    await runLoad('sessions', { ...seed, count: 20, parallel: true }, { timeoutMs: 60_000 });
+    await sleep(1_000);
+    const idleWarmMiB = rssMiB(serve.pid);
+    const alone = await runLoad('sessions', { ...seed, count: 1, parallel: false, gaps: true }, { timeoutMs: 60_000 });
+    const sseAlone = await runLoad(
+      'sse-many',
+      { baseURL: ctx.fake.paced, body: poemRequest('bench-200'), count: 1 },
+      { timeoutMs: 60_000 },
+    );
+    const sseLoaded = await runLoad(
+      'sse-many',
+      { baseURL: ctx.fake.paced, body: poemRequest('bench-200'), count },
+      { timeoutMs: 90_000 },
+    );
+    let liveMiB = null;
+    let peakMiB = idleWarmMiB ?? 0;
+    const sampler = setInterval(() => (peakMiB = Math.max(peakMiB, rssMiB(serve.pid) ?? 0)), 100);
+    let loaded;
+    try {
+      loaded = await runLoad(
+        'sessions',
+        { ...seed, count, parallel: true, gaps: true },
+        {
+          timeoutMs: 120_000,
+          onProgress: (message) => {
+            if (message.event === 'all-streaming') liveMiB = rssMiB(serve.pid);
+          },
+        },
+      );
+    } finally {
+      clearInterval(sampler);
+    }
+    await sleep(1_000);
+    const after1sMiB = rssMiB(serve.pid);
+    await sleep(ctx.quick ? 2_000 : 9_000);
+    const after10sMiB = rssMiB(serve.pid);
+    const perSessionKiB = liveMiB === null || idleWarmMiB === null ? null : ((liveMiB - idleWarmMiB) * 1024) / count;
+    const gapOf = (result) => result.gaps.meanGapMs;
+    return {
+      sessions: count,
+      tokenDelayMs: ctx.pacedMs,
+      loaded,
+      perToken: {
+        sourceAloneMs: gapOf(sseAlone),
+        sourceLoadedMs: gapOf(sseLoaded),
+        agentwsAloneMs: gapOf(alone),
+        agentwsLoadedMs: gapOf(loaded),
+        addedAloneMs: round(gapOf(alone) - gapOf(sseAlone)),
+        addedLoadedMs: round(gapOf(loaded) - gapOf(sseLoaded)),
+        p99GapLoadedMs: loaded.gaps.p99GapMs,
+        p99GapSourceLoadedMs: sseLoaded.gaps.p99GapMs,
+      },
+      memory: {
+        idleColdMiB: round(idleColdMiB, 1),
+        idleWarmMiB: round(idleWarmMiB, 1),
+        liveMiB: round(liveMiB, 1),
+        peakMiB: round(peakMiB, 1),
+        perSessionKiB: round(perSessionKiB, 1),
+        after1sMiB: round(after1sMiB, 1),
+        after10sMiB: round(after10sMiB, 1),
+      },
+    };
+  } finally {
+    await serve.stop();
+  }
+}
+
+/** 5. CLI start: `agentws --version` and `agentws connect` to its first frame, each a cold process. */
+export async function cliPhase(ctx, serve, { timeVersion, timeConnect, timeNodeAlone }) {
+  const runs = ctx.quick ? 3 : 9;
+  ctx.log(`cli: ${runs} cold runs each of node alone, agentws --version, agentws connect`);
+  const nodeAlone = [];
+  const version = [];
+  const connect = [];
+  for (let i = 0; i < runs; i++) {
+    nodeAlone.push(await timeNodeAlone());
+    version.push(await timeVersion());
+    connect.push(await timeConnect(serve.uri, MESSAGE));
+  }
+  return {
+    runs,
+    nodeAloneMs: round(median(nodeAlone)),
+    versionMs: round(median(version)),
+    connectToFirstFrameMs: round(median(connect)),
+  };
+}

@@ -1,0 +1,160 @@
+/**
+ * The benchmark's load-client process: `node bench/load.js <scenario> '<json options>'`.
+ *
+ * Runs one scenario against servers started by bench/run.js and prints JSON lines on stdout: `{"type":"progress",...}`
+ * while it runs (so run.js can sample the server's memory at the right moment) and one `{"type":"result",...}` at the
+ * end. Every scenario is bounded by `timeoutMs`: sessions still open then are cut and counted as errors.
+ */
+import OpenAI from 'openai';
+import { readSse, readWithSdk } from './lib/model-readers.js';
+import { openSession } from './lib/session-client.js';
+import { mean, percentile, round, summarize } from './lib/stats.js';
+
+function emit(message) {
+  process.stdout.write(JSON.stringify(message) + '\n');
+}
+
+function rate(tokens, fromMs, toMs) {
+  return round(tokens / ((toMs - fromMs) / 1000), 0);
+}
+
+/** Median run of `runs` (by rate) after `warmup` discarded runs. */
+async function bestOf(runs, warmup, once) {
+  for (let i = 0; i < warmup; i++) await once();
+  const results = [];
+  for (let i = 0; i < runs; i++) results.push(await once());
+  results.sort((a, b) => a.tokensPerSec - b.tokensPerSec);
+  return { ...results[Math.floor(results.length / 2)], runs: results.map((r) => r.tokensPerSec) };
+}
+
+/** One long reply through a websocket server (agentws or the bare one); tokens/s from stream start to stream end. */
+async function relayWs({ uri, message, mode = 'text', runs = 3, warmup = 1 }) {
+  return bestOf(runs, warmup, async () => {
+    const record = await openSession(uri, { message, mode }).done;
+    if (record.error) throw new Error(`relay session failed: ${record.error}`);
+    return {
+      tokens: record.tokens,
+      ms: round(record.streamEnd - record.streamStart),
+      tokensPerSec: rate(record.tokens, record.streamStart, record.streamEnd),
+    };
+  });
+}
+
+/** The same reply read from the fake model directly: raw SSE bytes, or the `openai` SDK. */
+async function relayModel({ baseURL, body, reader, runs = 3, warmup = 1 }) {
+  const client = new OpenAI({ baseURL, apiKey: 'bench', maxRetries: 0 });
+  return bestOf(runs, warmup, async () => {
+    const record = reader === 'sdk' ? await readWithSdk(client, body) : await readSse(baseURL, body);
+    return {
+      tokens: record.tokens,
+      ms: round(record.end - record.headers),
+      tokensPerSec: rate(record.tokens, record.headers, record.end),
+    };
+  });
+}
+
+function gapStats(records) {
+  const perSession = records.filter((r) => r.gaps && r.gaps.length > 0).map((r) => mean(r.gaps));
+  const all = [];
+  for (const r of records) if (r.gaps) for (const gap of r.gaps) all.push(gap);
+  return {
+    meanGapMs: round(mean(perSession)),
+    p50GapMs: round(percentile(all, 50)),
+    p99GapMs: round(percentile(all, 99)),
+    worstSessionMeanGapMs: round(perSession.reduce((a, b) => (b > a ? b : a), -Infinity)),
+  };
+}
+
+/**
+ * Seed sessions, `count` of them, either one after another or all opened at once. Reports connect → first token,
+ * → TERMINATE and → close, the wall time, and every session that did not end cleanly as an error.
+ */
+async function sessions({ uri, message, count, parallel, warmup = 0, expectTokens, gaps = false, timeoutMs }) {
+  for (let i = 0; i < warmup; i++) await openSession(uri, { message }).done;
+  const deadline = performance.now() + timeoutMs;
+  const open = new Set();
+  let streaming = 0;
+  const onFirstToken = () => {
+    streaming++;
+    if (streaming === count) emit({ type: 'progress', event: 'all-streaming', at: performance.now() - started });
+  };
+  const started = performance.now();
+  const records = [];
+  const timer = setTimeout(() => {
+    for (const ws of open) ws.terminate();
+  }, timeoutMs);
+  const one = async () => {
+    const session = openSession(uri, { message, gaps, onFirstToken });
+    open.add(session.ws);
+    const record = await session.done;
+    open.delete(session.ws);
+    if (performance.now() >= deadline && record.error === undefined) record.error = 'phase timeout';
+    records.push(record);
+  };
+  if (parallel) {
+    const runs = [];
+    for (let i = 0; i < count; i++) runs.push(one());
+    await Promise.all(runs);
+  } else {
+    for (let i = 0; i < count && performance.now() < deadline; i++) await one();
+  }
+  clearTimeout(timer);
+  const wallMs = performance.now() - started;
+
+  const errors = {};
+  let errorCount = count - records.length;
+  if (errorCount > 0) errors['not started (phase timeout)'] = errorCount;
+  for (const r of records) {
+    let error = r.error;
+    if (error === undefined && r.terminate === undefined) error = 'no TERMINATE';
+    if (error === undefined && expectTokens !== undefined && r.tokens !== expectTokens) {
+      error = `reply of ${r.tokens} tokens, not ${expectTokens}`;
+    }
+    if (error !== undefined) {
+      errorCount++;
+      const kind = error.replace(/[0-9a-f-]{36}/g, '<id>').slice(0, 120);
+      errors[kind] = (errors[kind] ?? 0) + 1;
+    }
+  }
+  const ok = records.filter((r) => r.terminate !== undefined);
+  return {
+    sessions: count,
+    completed: ok.length,
+    errors: errorCount,
+    errorKinds: errors,
+    wallMs: round(wallMs),
+    sessionsPerSec: round(ok.length / (wallMs / 1000), 1),
+    connectToOpenMs: summarize(ok.map((r) => r.open - r.t0)),
+    connectToFirstTokenMs: summarize(ok.map((r) => r.firstToken - r.t0)),
+    connectToTerminateMs: summarize(ok.map((r) => r.terminate - r.t0)),
+    connectToCloseMs: summarize(ok.map((r) => r.close - r.t0)),
+    ...(gaps ? { gaps: gapStats(ok) } : {}),
+  };
+}
+
+/** `count` paced streams read at once by bare SSE clients: the fake model's own pacing under the same load. */
+async function sseMany({ baseURL, body, count, timeoutMs }) {
+  const timer = setTimeout(() => {
+    emit({ type: 'result', result: { error: 'phase timeout' } });
+    process.exit(1);
+  }, timeoutMs);
+  const records = await Promise.all(Array.from({ length: count }, () => readSse(baseURL, body, { gaps: true })));
+  clearTimeout(timer);
+  return { streams: count, tokens: records[0]?.tokens, gaps: gapStats(records) };
+}
+
+const SCENARIOS = { 'relay-ws': relayWs, 'relay-model': relayModel, sessions, 'sse-many': sseMany };
+
+const [name, json] = process.argv.slice(2);
+const scenario = SCENARIOS[name];
+if (scenario === undefined) {
+  process.stderr.write(`usage: node bench/load.js <${Object.keys(SCENARIOS).join('|')}> '<json options>'\n`);
+  process.exit(2);
+}
+try {
+  emit({ type: 'result', result: await scenario(JSON.parse(json ?? '{}')) });
+  process.exit(0);
+} catch (error) {
+  emit({ type: 'result', result: { error: error instanceof Error ? error.message : String(error) } });
+  process.exit(1);
+}

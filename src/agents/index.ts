@@ -1,0 +1,22 @@
+export type { Agent, AgentMessage, GenerateReplyOptions } from './agent.js';
+export type { ConversableAgentOptions } from './agent-options.js';
+export {
+  AssistantAgent,
+  DEFAULT_ASSISTANT_DESCRIPTION,
+  DEFAULT_ASSISTANT_SYSTEM_MESSAGE,
+  type AssistantAgentOptions,
+} from './assistant-agent.js';
+export { lastMessageSummary, type ChatResult } from './chat-result.js';
+export { ConversableAgent } from './conversable-agent.js';
+export type { InitiateChatOptions, SummaryArgs, SummaryMethod } from './initiate-chat-options.js';
+export { registerFunction, type RegisterFunctionOptions } from './register-function.js';
+export {
+  createTool,
+  type JsonSchemaObject,
+  type Tool,
+  type ToolContext,
+  type ToolFunction,
+  type ToolOptions,
+  type ToolParameters,
+} from './tool.js';
+export { DEFAULT_USER_PROXY_DESCRIPTIONS, UserProxyAgent, type UserProxyAgentOptions } from './user-proxy-agent.js';

@@ -1,0 +1,124 @@
+import { z } from 'zod';
+import { DefinitionError } from '../errors.js';
+import type { ToolSchema } from '../llm/llm-client.js';
+import type { Agent } from './agent.js';
+
+/** What a tool function gets besides its arguments. */
+export interface ToolContext {
+  /** Aborts when the run is cancelled (the current IOStream's signal); long-running tools should honour it. */
+  signal: AbortSignal;
+  /** The agent executing the tool. */
+  agent: Agent;
+}
+
+/** A function an agent can run for the model. Its result is sent back as is (strings) or as JSON. */
+export type ToolFunction<A = Record<string, unknown>> = (args: A, context: ToolContext) => unknown;
+
+/** A JSON schema of the tool's arguments object. */
+export type JsonSchemaObject = Record<string, unknown>;
+
+/** How a tool's arguments are described: a zod object schema (validated, defaults applied) or a JSON schema. */
+export type ToolParameters = z.ZodObject | JsonSchemaObject;
+
+/** Options of {@link createTool}. */
+export interface ToolOptions<P extends ToolParameters = ToolParameters> {
+  /** The name the model calls. Default: the function's name. Letters, digits, `_` and `-`, at most 64. */
+  name?: string;
+  /** What the tool does, for the model. Required. */
+  description: string;
+  /** The arguments. Default: no arguments. */
+  parameters?: P;
+}
+
+/** A function packaged for the model: its schema, and a call that validates arguments and serialises the result. */
+export interface Tool {
+  readonly name: string;
+  readonly description: string;
+  /** What the caller advertises to its model. */
+  readonly schema: ToolSchema;
+  /** Runs the function on the parsed JSON arguments; rejects with a readable message when they are invalid. */
+  call(args: unknown, context: ToolContext): Promise<string>;
+}
+
+const VALID_NAME = /^[a-zA-Z0-9_-]{1,64}$/;
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function jsonSchemaOf(parameters: ToolParameters | undefined, name: string): JsonSchemaObject {
+  if (parameters === undefined) return { type: 'object', properties: {} };
+  if (parameters instanceof z.ZodType) {
+    if (!(parameters instanceof z.ZodObject)) {
+      throw new DefinitionError('TOOL_INVALID', `Tool '${name}': 'parameters' must be a zod object schema.`);
+    }
+    // "input" makes fields with defaults optional, as AutoGen leaves parameters with defaults out of `required`.
+    const { $schema: _ignored, ...schema } = z.toJSONSchema(parameters, { io: 'input' });
+    return schema;
+  }
+  if (!isPlainObject(parameters) || (parameters.type !== undefined && parameters.type !== 'object')) {
+    throw new DefinitionError(
+      'TOOL_INVALID',
+      `Tool '${name}': 'parameters' must be a zod object schema or a JSON schema of type "object".`,
+    );
+  }
+  return { type: 'object', ...parameters };
+}
+
+/** AutoGen's `serialize_to_str`: strings as they are, anything else as JSON. */
+function serializeResult(value: unknown): string {
+  if (typeof value === 'string') return value;
+  try {
+    return JSON.stringify(value) ?? 'null';
+  } catch {
+    return String(value);
+  }
+}
+
+/**
+ * Packages `fn` as a tool. With a zod schema, arguments are validated and defaults applied before the call.
+ * @example const weather = createTool(({ city }) => `Sunny in ${city}`, { name: 'weather_forecast',
+ *   description: 'Weather forecast for a city', parameters: z.object({ city: z.string() }) });
+ */
+export function createTool<S extends z.ZodObject>(fn: ToolFunction<z.output<S>>, options: ToolOptions<S>): Tool;
+export function createTool(fn: ToolFunction, options: ToolOptions<JsonSchemaObject>): Tool;
+export function createTool(fn: ToolFunction<never>, options: ToolOptions): Tool {
+  if (typeof fn !== 'function') throw new DefinitionError('TOOL_INVALID', 'A tool needs a function.');
+  if (!isPlainObject(options)) throw new DefinitionError('TOOL_INVALID', 'A tool needs options.');
+  const name = options.name ?? fn.name;
+  if (typeof name !== 'string' || name === '') {
+    throw new DefinitionError('TOOL_INVALID', "A tool needs a 'name' (the function has none).");
+  }
+  if (!VALID_NAME.test(name)) {
+    throw new DefinitionError(
+      'TOOL_INVALID',
+      `Invalid tool 'name': ${name}. Only letters, numbers, '_' and '-' are allowed, at most 64 characters.`,
+    );
+  }
+  const { description, parameters } = options;
+  if (typeof description !== 'string' || description.trim() === '') {
+    throw new DefinitionError('TOOL_INVALID', `Tool '${name}' needs a 'description'.`);
+  }
+  const schema: ToolSchema = {
+    type: 'function',
+    function: { name, description, parameters: jsonSchemaOf(parameters, name) },
+  };
+  const validator = parameters instanceof z.ZodObject ? parameters : undefined;
+  const call = fn as ToolFunction<unknown>;
+
+  return {
+    name,
+    description,
+    schema,
+    async call(args, context) {
+      if (!isPlainObject(args)) throw new TypeError('The arguments must be a JSON object.');
+      let parsed: unknown = args;
+      if (validator) {
+        const result = validator.safeParse(args);
+        if (!result.success) throw new Error(z.prettifyError(result.error));
+        parsed = result.data;
+      }
+      return serializeResult(await call(parsed, context));
+    },
+  };
+}

@@ -1,0 +1,132 @@
+import type { IncomingMessage } from 'node:http';
+import { WebSocket } from 'ws';
+import { JSON_SUBPROTOCOL } from '../protocol/events.js';
+import { ExitCode, ExitError } from './exit-codes.js';
+
+/** Options of {@link openSocket}. */
+export interface OpenSocketOptions {
+  /** Sent as `Authorization: Bearer <token>`. */
+  token?: string;
+  /** Give up when the handshake takes longer; null waits as long as the OS does. */
+  timeoutMs: number | null;
+}
+
+/** An open connection and the protocol the server chose. */
+export interface OpenSocket {
+  ws: WebSocket;
+  /** `json` when the server selected `agentws.v1`, else AutoGen's text frames. */
+  mode: 'json' | 'text';
+}
+
+/** `host:port`, `http://…` and `https://…` are accepted for `ws://…` and `wss://…`. Throws a usage error otherwise. */
+export function normalizeUrl(input: string): string {
+  let text = input.trim();
+  if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(text)) text = `ws://${text}`;
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new ExitError(
+      ExitCode.USAGE,
+      `Invalid url ${JSON.stringify(input)}: expected ws://host:port. The url comes before the message: ` +
+        'agentws connect ws://127.0.0.1:8765 "your message".',
+    );
+  }
+  if (url.protocol === 'http:') url.protocol = 'ws:';
+  else if (url.protocol === 'https:') url.protocol = 'wss:';
+  if (url.protocol !== 'ws:' && url.protocol !== 'wss:') {
+    throw new ExitError(ExitCode.USAGE, `Invalid url ${JSON.stringify(input)}: the scheme must be ws:// or wss://.`);
+  }
+  return url.toString();
+}
+
+const STATUS_HINTS: Record<number, string> = {
+  401: 'Pass the server\'s token with --token (or AGENTWS_TOKEN).',
+  403: 'The server refused this client\'s Origin or Host.',
+  404: 'There is no websocket endpoint at this path; agentws serves / and /ws.',
+  503: 'The server is full or shutting down; try again later.',
+};
+
+function readBody(res: IncomingMessage): Promise<string> {
+  return new Promise((resolve) => {
+    let body = '';
+    res.setEncoding('utf8');
+    res.on('data', (chunk: string) => {
+      if (body.length < 500) body += chunk;
+    });
+    res.on('end', () => resolve(body.trim()));
+    res.on('error', () => resolve(body.trim()));
+  });
+}
+
+function connectError(url: string, error: Error & { code?: string }, timeoutMs: number | null): ExitError {
+  const host = new URL(url).host;
+  switch (error.code) {
+    case 'ECONNREFUSED':
+      return new ExitError(
+        ExitCode.CANNOT_CONNECT,
+        `Cannot connect to ${url}: connection refused. Is the server running (agentws serve)? Check the host and port.`,
+      );
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return new ExitError(ExitCode.CANNOT_CONNECT, `Cannot connect to ${url}: the host ${host} was not found.`);
+    default:
+      if (/handshake has timed out/i.test(error.message)) {
+        return new ExitError(ExitCode.TIMED_OUT, `No answer from ${url} within ${(timeoutMs ?? 0) / 1000} s (--timeout).`);
+      }
+      return new ExitError(ExitCode.CANNOT_CONNECT, `Cannot connect to ${url}: ${error.message}`, { cause: error });
+  }
+}
+
+function attempt(url: string, protocols: string[], options: OpenSocketOptions): Promise<OpenSocket> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(url, protocols, {
+      headers: options.token === undefined ? {} : { Authorization: `Bearer ${options.token}` },
+      perMessageDeflate: false,
+      ...(options.timeoutMs === null ? {} : { handshakeTimeout: options.timeoutMs }),
+    });
+    const onError = (error: Error): void => reject(error);
+    ws.once('error', onError);
+    ws.once('unexpected-response', (_req, res) => {
+      ws.off('error', onError);
+      ws.on('error', () => {});
+      void readBody(res).then((body) => {
+        const status = res.statusCode ?? 0;
+        const said = body === '' ? '' : ` (${body.replace(/\.$/, '')})`;
+        const hint = STATUS_HINTS[status] ?? '';
+        reject(
+          new ExitError(
+            ExitCode.CANNOT_CONNECT,
+            `The server at ${url} refused the connection: HTTP ${status} ${res.statusMessage ?? ''}${said}. ${hint}`.trim(),
+          ),
+        );
+        ws.terminate();
+      });
+    });
+    ws.once('open', () => {
+      ws.off('error', onError);
+      resolve({ ws, mode: ws.protocol === JSON_SUBPROTOCOL ? 'json' : 'text' });
+    });
+  });
+}
+
+/**
+ * Opens a websocket to an agentws server, offering the JSON protocol (`agentws.v1`). A server that selects no
+ * subprotocol (AutoGen's Python IOWebsockets) makes `ws` fail the handshake; the connection is then retried without
+ * one, in text mode. Failures become {@link ExitError}s: CANNOT_CONNECT, or TIMED_OUT for a handshake timeout.
+ */
+export async function openSocket(url: string, options: OpenSocketOptions): Promise<OpenSocket> {
+  try {
+    return await attempt(url, [JSON_SUBPROTOCOL], options);
+  } catch (error) {
+    if (error instanceof ExitError) throw error;
+    const failure = error as Error & { code?: string };
+    if (!/sent no subprotocol/i.test(failure.message)) throw connectError(url, failure, options.timeoutMs);
+  }
+  try {
+    return await attempt(url, [], options);
+  } catch (error) {
+    if (error instanceof ExitError) throw error;
+    throw connectError(url, error as Error, options.timeoutMs);
+  }
+}

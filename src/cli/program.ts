@@ -1,0 +1,143 @@
+import { Command, Option } from 'commander';
+import { VERSION } from '../version.js';
+import type { CliIO } from './cli-io.js';
+import { bytes, collect, integer, keyValue, seconds } from './parse-options.js';
+
+/** What the program's actions leave for `main`: their exit code, and whether to show stack traces. */
+export interface CliState {
+  exitCode: number;
+  verbose: boolean;
+}
+
+const EXIT_CODES_HELP = `
+Exit codes:
+  0   finished normally (serve: stopped by SIGINT/SIGTERM; connect: the run completed)
+  1   unexpected internal error
+  2   usage error (bad flag, argument or value; no message)
+  3   config error (config list missing or invalid, no model, filter matched nothing)
+  4   serve cannot listen (port in use, address not available)
+  5   serve --on-connect module not found, failed to load, or has no onConnect export
+  10  connect cannot connect (refused, host not found, HTTP 401/403/404/503 at the upgrade)
+  11  connect timed out (no frame from the server for --timeout seconds)
+  12  connect: server error or abnormal close (fatal error event, 1011, 1006, 1008, 1009)
+  13  connect: run stopped before completing (cancelled, server shutdown, input timeout)
+  130 a second Ctrl-C stopped at once`;
+
+const SERVE_EXAMPLES = `
+Examples:
+  $ agentws serve --demo                                   # no key needed: scripted replies
+  $ OPENAI_API_KEY=sk-... agentws serve --model gpt-4o-mini
+  $ agentws serve --config OAI_CONFIG_LIST --filter tags=local   # e.g. Ollama via base_url
+  $ agentws serve --on-connect ./my-agent.ts --port 0
+  $ AGENTWS_TOKEN=$(openssl rand -hex 16) agentws serve --host 0.0.0.0
+
+Models: --config names an environment variable holding JSON or a file path, or a file
+(AutoGen's config_list_from_json); without one, OPENAI_API_KEY (+ OPENAI_BASE_URL) is used.
+.env in the working directory is loaded first.`;
+
+const CONNECT_EXAMPLES = `
+Examples:
+  $ agentws connect ws://127.0.0.1:8765 "Check out the weather in Paris and write a poem about it."
+  $ echo "What is 2+2?" | agentws connect              # stdin: first line = message, later lines = answers
+  $ agentws connect --json ws://127.0.0.1:8765 "Hi" | jq -r 'select(.type=="stream") | .content.content'
+
+Standard output gets the conversation (or, with --json, one JSON frame per line); status and errors go to stderr.`;
+
+/**
+ * Builds the `agentws` commander program. Parsing never exits the process (`exitOverride`): errors are thrown for
+ * `main` to map to exit codes, and actions are imported only when run, so `--help` and `--version` stay fast.
+ */
+export function createProgram(io: CliIO, state: CliState): Command {
+  const program = new Command('agentws');
+  program
+    .description("LLM agents behind a websocket: AutoGen's IOStream/IOWebsockets in TypeScript.")
+    .version(VERSION, '-V, --version', 'print the version')
+    .helpOption('-h, --help', 'show help')
+    .exitOverride()
+    .configureOutput({
+      writeOut: (text) => io.stdout.write(text),
+      writeErr: (text) => io.stderr.write(text),
+    })
+    .showHelpAfterError('(add --help for usage)')
+    .addHelpText('after', EXIT_CODES_HELP)
+    .hook('preAction', (_program, action) => {
+      state.verbose = action.opts().verbose === true;
+    });
+
+  program
+    .command('serve')
+    .description('serve agents over websocket (and the web chat page) on one port')
+    .option('-p, --port <port>', 'port to listen on; 0 picks a free one', integer(0, 65535), 8765)
+    .option('-H, --host <host>', 'interface to bind (a non-loopback address needs --token)', '127.0.0.1')
+    .option('-c, --config <env-or-file>', 'config list: environment variable (JSON or path) or file [default: OAI_CONFIG_LIST]')
+    .option('-m, --model <name>', 'use config entries with this model (repeatable)', collect)
+    .option('-f, --filter <key=value>', 'use config entries whose key has this value, e.g. tags=local (repeatable)', keyValue)
+    .option('--on-connect <module>', "run this module's default (or onConnect) export per connection (.js, .mjs, .ts)")
+    .option('--demo', 'use the bundled scripted model: no API key needed, replies are not from an LLM')
+    .option('--token <token>', 'require this token from clients (default: $AGENTWS_TOKEN)')
+    .option('--allow-origin <origin...>', "browser origins allowed besides the server's own ('*' allows any)")
+    .option('--max-message-size <bytes>', 'largest client frame: 1048576, 512k, 1m (default: 1m)', bytes)
+    .option('--max-sessions <n>', 'concurrent sessions; more are refused with 503 (default: 1000)', integer(1))
+    .option('--input-timeout <seconds>', 'how long an input request waits for the client; 0 waits forever (default: 1800)', seconds)
+    .addOption(
+      new Option('--input-timeout-action <action>', 'on input timeout: end the run, or answer empty').choices(['end', 'empty']).default('end'),
+    )
+    .option('--shutdown-grace <seconds>', 'on SIGINT/SIGTERM, time running sessions get before closing with 1001', seconds, 5)
+    .option('--no-web', 'do not serve the web chat page')
+    .addOption(new Option('-q, --quiet', 'print errors only').conflicts('verbose'))
+    .option('--verbose', 'print more: debug lines, stack traces')
+    .option('--no-color', 'no colours (also: NO_COLOR=1)')
+    .addHelpText('after', SERVE_EXAMPLES + '\n' + EXIT_CODES_HELP)
+    .action(async (opts: Record<string, unknown>) => {
+      const { serve } = await import('./serve.js');
+      state.exitCode = await serve(
+        {
+          port: opts.port as number,
+          host: opts.host as string,
+          config: opts.config as string | undefined,
+          model: opts.model as string[] | undefined,
+          filter: opts.filter as Array<[string, string]> | undefined,
+          onConnect: opts.onConnect as string | undefined,
+          demo: opts.demo === true,
+          level: opts.quiet ? 'quiet' : opts.verbose ? 'verbose' : 'normal',
+          color: opts.color !== false,
+          token: opts.token as string | undefined,
+          allowOrigin: opts.allowOrigin as string[] | undefined,
+          maxMessageSize: opts.maxMessageSize as number | undefined,
+          maxSessions: opts.maxSessions as number | undefined,
+          inputTimeout: opts.inputTimeout as number | undefined,
+          inputTimeoutAction: opts.inputTimeoutAction as 'end' | 'empty',
+          web: opts.web !== false,
+          shutdownGrace: opts.shutdownGrace as number,
+        },
+        io,
+      );
+    });
+
+  program
+    .command('connect')
+    .description('talk to an agentws server from the terminal or a script')
+    .argument('[url]', 'server address', 'ws://127.0.0.1:8765')
+    .argument('[message]', 'first message (default: first line of standard input, else a prompt)')
+    .option('-t, --timeout <seconds>', 'give up after this long without a frame from the server; 0 never', seconds, 120)
+    .option('--json', 'print every event as one JSON object per line (for jq)')
+    .option('--token <token>', "the server's token, sent as Authorization: Bearer (default: $AGENTWS_TOKEN)")
+    .option('--no-color', 'no colours (also: NO_COLOR=1)')
+    .addHelpText('after', CONNECT_EXAMPLES + '\n' + EXIT_CODES_HELP)
+    .action(async (url: string, message: string | undefined, opts: Record<string, unknown>) => {
+      const { connect } = await import('./connect.js');
+      state.exitCode = await connect(
+        {
+          url,
+          message,
+          timeout: opts.timeout as number,
+          json: opts.json === true,
+          color: opts.color !== false,
+          token: (opts.token as string | undefined) ?? (io.env.AGENTWS_TOKEN || undefined),
+        },
+        io,
+      );
+    });
+
+  return program;
+}

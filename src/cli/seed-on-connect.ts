@@ -1,0 +1,63 @@
+import { z } from 'zod';
+import { ConversableAgent } from '../agents/conversable-agent.js';
+import { registerFunction } from '../agents/register-function.js';
+import { UserProxyAgent } from '../agents/user-proxy-agent.js';
+import type { LlmConfigEntry } from '../llm/config-list.js';
+import type { IOWebsockets } from '../server/io-websockets.js';
+import type { Logger } from '../server/logger.js';
+
+/** Options of {@link createSeedOnConnect}. */
+export interface SeedOnConnectOptions {
+  /** The chatbot's models (an ordered fallback list). Required, non-empty. */
+  configList: LlmConfigEntry[];
+  /** Gets the seed's " - on_connect(): ..." progress lines as debug messages. [none] */
+  logger?: Logger;
+}
+
+/** The seed notebook's chatbot instructions, verbatim. */
+export const SEED_SYSTEM_MESSAGE =
+  "Complete a task given to you and reply TERMINATE when the task is done. If asked about the weather, use tool 'weather_forecast(city)' to get the weather forecast for a city.";
+
+/** Python's `str(datetime.now())` to the second: `2024-04-05 12:00:06`. */
+function now(): string {
+  const d = new Date();
+  const pad = (n: number): string => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
+}
+
+/**
+ * The seed notebook's `on_connect` (what `agentws serve` runs without `--on-connect`): it reads the client's first
+ * message, then a `chatbot` with the `weather_forecast` tool (LLM streaming on) and a `user_proxy` (human input
+ * NEVER, ends on TERMINATE, at most 10 auto-replies) chat about it. New agents per connection, so sessions share
+ * nothing.
+ * @example await runServer({ onConnect: createSeedOnConnect({ configList }), port: 8765 });
+ */
+export function createSeedOnConnect(options: SeedOnConnectOptions): (iostream: IOWebsockets) => Promise<void> {
+  const { configList, logger } = options;
+  return async (iostream) => {
+    logger?.debug(` - on_connect(): Connected to client ${iostream.id}; receiving the initial message.`);
+    const initialMsg = await iostream.input();
+    const agent = new ConversableAgent({
+      name: 'chatbot',
+      systemMessage: SEED_SYSTEM_MESSAGE,
+      llmConfig: { configList, stream: true },
+    });
+    const userProxy = new UserProxyAgent({
+      name: 'user_proxy',
+      systemMessage: 'A proxy for the user.',
+      isTerminationMsg: (message) => (message.content ?? '').trimEnd().endsWith('TERMINATE'),
+      humanInputMode: 'NEVER',
+      maxConsecutiveAutoReply: 10,
+      codeExecutionConfig: false,
+    });
+    registerFunction(({ city }) => `The weather forecast for ${city} at ${now()} is sunny.`, {
+      caller: agent,
+      executor: userProxy,
+      name: 'weather_forecast',
+      description: 'Weather forecast for a city',
+      parameters: z.object({ city: z.string().describe('The city') }),
+    });
+    logger?.debug(` - on_connect(): Initiating chat with agent chatbot using message '${initialMsg}'`);
+    await userProxy.initiateChat(agent, { message: initialMsg });
+  };
+}

@@ -1,0 +1,172 @@
+import * as path from 'node:path';
+import { config as loadDotenv } from 'dotenv';
+import { describeConfig, type LlmConfigEntry } from '../llm/config-list.js';
+import type { AgentwsServer } from '../server/agentws-server.js';
+import { runServer } from '../server/agentws-server.js';
+import type { InputTimeoutAction } from '../server/io-websockets.js';
+import type { OnConnect, SessionOutcome } from '../server/session.js';
+import { createWebPage } from '../server/web-page.js';
+import type { CliIO } from './cli-io.js';
+import { onSignals, useColor } from './cli-io.js';
+import type { CliLogger, LogLevel } from './cli-logger.js';
+import { createCliLogger } from './cli-logger.js';
+import { ExitCode } from './exit-codes.js';
+import { loadServeConfig } from './load-config.js';
+import { loadOnConnect } from './load-on-connect.js';
+import { createSeedOnConnect } from './seed-on-connect.js';
+
+/** Options of {@link serve} (the flags of `agentws serve`). */
+export interface ServeOptions {
+  port: number;
+  host: string;
+  config?: string;
+  model?: string[];
+  filter?: Array<[string, string]>;
+  onConnect?: string;
+  demo: boolean;
+  level: LogLevel;
+  color: boolean;
+  token?: string;
+  allowOrigin?: string[];
+  maxMessageSize?: number;
+  maxSessions?: number;
+  /** Seconds; 0 waits forever. */
+  inputTimeout?: number;
+  inputTimeoutAction: InputTimeoutAction;
+  web: boolean;
+  /** Seconds running sessions get on SIGINT/SIGTERM before they are closed with 1001. */
+  shutdownGrace: number;
+}
+
+/** The scripted model of `--demo`: its config list and how to stop it. */
+interface Models {
+  configList: LlmConfigEntry[];
+  source: string;
+  close(): Promise<void>;
+}
+
+const DEMO_NOTICE = 'scripted demo model: the replies are scripted by agentws, not written by an LLM';
+
+async function startDemoModel(): Promise<Models> {
+  const { startFakeOpenAI } = await import('../testing/fake-openai-server.js');
+  const { demoResponder } = await import('../testing/demo-model.js');
+  const fake = await startFakeOpenAI({ respond: demoResponder(), tokenDelayMs: 40 });
+  return {
+    configList: [{ model: 'agentws-demo', base_url: fake.baseURL, api_key: 'demo' }],
+    source: 'demo',
+    close: () => fake.close(),
+  };
+}
+
+function seconds(ms: number): string {
+  return ms < 10_000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.round(ms / 1000)} s`;
+}
+
+function paintOutcome(log: CliLogger, outcome: SessionOutcome): string {
+  if (outcome === 'completed') return log.paint.green(outcome);
+  if (outcome === 'error' || outcome === 'rate_limited' || outcome === 'slow_consumer') return log.paint.red(outcome);
+  return log.paint.yellow(outcome);
+}
+
+function printBanner(log: CliLogger, server: AgentwsServer, models: Models, agent: string, options: ServeOptions): void {
+  const { paint } = log;
+  log.info(`${paint.bold('agentws')} listening on ${paint.cyan(server.uri)}`);
+  if (options.web) {
+    const page = options.token === undefined ? server.url : `${server.url}#token=${options.token}`;
+    log.info(`  page:   ${paint.cyan(page)}${options.demo ? paint.yellow('  (demo: scripted replies)') : ''}`);
+  }
+  if (models.configList.length === 0) log.info('  models: none configured (the module brings its own)');
+  for (const entry of models.configList) log.info(`  model:  ${describeConfig(entry)}  (from ${models.source})`);
+  if (options.demo) log.info(paint.yellow(`  note:   ${DEMO_NOTICE}. Set OPENAI_API_KEY or OAI_CONFIG_LIST for a real model.`));
+  log.info(`  agent:  ${agent}`);
+  if (options.token !== undefined) log.info('  auth:   token required (Authorization: Bearer, or the page link above)');
+  log.info(paint.gray('Press Ctrl-C to stop.'));
+}
+
+/**
+ * `agentws serve`: loads `.env`, the models and the agent, starts the server, logs sessions, and on SIGINT/SIGTERM
+ * stops taking sessions, gives running ones the grace period, closes them with 1001 and resolves 0. Errors before
+ * listening reject (config → 3, port → 4, module → 5; see exit-codes.ts).
+ */
+export async function serve(options: ServeOptions, io: CliIO): Promise<number> {
+  loadDotenv({ path: path.join(io.cwd, '.env'), processEnv: io.env as Record<string, string>, quiet: true });
+  const log = createCliLogger({ level: options.level, stdout: io.stdout, stderr: io.stderr, color: options.color && useColor(io.stdout, io.env) });
+  const token = options.token ?? (io.env.AGENTWS_TOKEN || undefined);
+
+  const models: Models = options.demo
+    ? await startDemoModel()
+    : {
+        ...loadServeConfig({
+          config: options.config,
+          models: options.model,
+          filters: options.filter,
+          env: io.env,
+          cwd: io.cwd,
+          required: options.onConnect === undefined,
+        }),
+        close: async () => {},
+      };
+  let server: AgentwsServer;
+  try {
+    let onConnect: OnConnect;
+    let agent: string;
+    if (options.onConnect !== undefined) {
+      const userOnConnect = await loadOnConnect(options.onConnect, io.cwd);
+      const context = { configList: models.configList };
+      onConnect = (iostream) => userOnConnect(iostream, context);
+      agent = `onConnect from ${options.onConnect}`;
+    } else {
+      onConnect = createSeedOnConnect({ configList: models.configList, logger: log });
+      agent = "the seed's chatbot (weather_forecast tool, streaming) and user_proxy (NEVER, ends on TERMINATE)";
+    }
+    server = await runServer({
+      host: options.host,
+      port: options.port,
+      onConnect,
+      token,
+      allowOrigins: options.allowOrigin,
+      maxMessageSize: options.maxMessageSize,
+      maxSessions: options.maxSessions,
+      inputTimeoutMs: options.inputTimeout === undefined ? undefined : options.inputTimeout === 0 ? null : options.inputTimeout * 1000,
+      inputTimeoutAction: options.inputTimeoutAction,
+      shutdownGraceMs: Math.round(options.shutdownGrace * 1000),
+      web: options.web ? createWebPage({ demo: options.demo }) : false,
+      logger: log,
+    });
+    printBanner(log, server, models, agent, { ...options, token });
+  } catch (error) {
+    await models.close();
+    throw error;
+  }
+
+  server.endpoint.on('session-start', ({ id, mode }) => log.info(`session ${id.slice(0, 8)} started (${mode} mode)`));
+  server.endpoint.on('session-end', ({ id, outcome, durationMs }) =>
+    log.info(`session ${id.slice(0, 8)} ended: ${paintOutcome(log, outcome)} after ${seconds(durationMs)}`),
+  );
+
+  return new Promise<number>((resolve) => {
+    let stopping = false;
+    const stopSignals = onSignals(io, ['SIGINT', 'SIGTERM'], (signal) => {
+      if (stopping) {
+        log.warn(`${signal} again: stopping at once`);
+        stopSignals();
+        resolve(ExitCode.INTERRUPTED);
+        return;
+      }
+      stopping = true;
+      const running = server.sessionCount;
+      log.info(
+        `${signal}: stopping. No new sessions` +
+          (running > 0 ? `; ${running} running session(s) get ${options.shutdownGrace} s to finish (Ctrl-C again to stop at once).` : '.'),
+      );
+      void server
+        .close()
+        .then(() => models.close())
+        .then(() => {
+          stopSignals();
+          log.info('stopped');
+          resolve(ExitCode.OK);
+        });
+    });
+  });
+}

@@ -1,0 +1,56 @@
+/**
+ * agentws: LLM agents behind a websocket. AutoGen's IOStream / IOWebsockets design in TypeScript.
+ * @module
+ */
+
+// io: where agents print and ask
+export { IOStream } from './io/iostream.js';
+export type { InputOptions } from './io/iostream.js';
+export type { PrintOptions } from './io/print-args.js';
+export { IOConsole } from './io/io-console.js';
+export type { IOConsoleOptions } from './io/io-console.js';
+
+// protocol: the one event union, its text and JSON renderings
+export type * from './protocol/events.js';
+export { EVENT_TYPES, JSON_SUBPROTOCOL, isTerminalEvent } from './protocol/events.js';
+export { renderText } from './protocol/text-renderer.js';
+export type { TextRenderOptions } from './protocol/text-renderer.js';
+export { encodeEvent, parseClientFrame, ClientFrameError } from './protocol/json-codec.js';
+
+// llm: config lists and the model client
+export { configListFromJson, filterConfig, configFromEnv, describeConfig } from './llm/config-list.js';
+export type { LlmConfigEntry, FilterDict, ConfigListFromJsonOptions } from './llm/config-list.js';
+export { LlmClient } from './llm/llm-client.js';
+export type { LlmConfig, LlmMessage, ToolSchema, CompletionRequest, CompletionResult } from './llm/llm-client.js';
+
+// agents
+export * from './agents/index.js';
+
+// server: websocket sessions
+export { IOWebsockets } from './server/io-websockets.js';
+export type { WireMode, InputTimeoutAction } from './server/io-websockets.js';
+export { runServer } from './server/agentws-server.js';
+export type { AgentwsServer, ServerOptions } from './server/agentws-server.js';
+export { WebsocketEndpoint, attach } from './server/websocket-endpoint.js';
+export type { EndpointOptions, EndpointEvents } from './server/websocket-endpoint.js';
+export type { OnConnect, SessionOutcome } from './server/session.js';
+export { createWebPage } from './server/web-page.js';
+export type { WebPage } from './server/web-page.js';
+export { CloseCode } from './server/close-codes.js';
+export type { Logger } from './server/logger.js';
+export { consoleLogger, silentLogger } from './server/logger.js';
+
+// errors
+export {
+  AgentwsError,
+  ConfigError,
+  LlmError,
+  DefinitionError,
+  AbortedError,
+  InputTimeoutError,
+  SessionClosedError,
+  ServerError,
+} from './errors.js';
+export type { AgentwsErrorCode } from './errors.js';
+
+export { VERSION } from './version.js';

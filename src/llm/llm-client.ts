@@ -1,0 +1,404 @@
+import OpenAI, { APIConnectionError, APIConnectionTimeoutError, APIError } from 'openai';
+import { AbortedError, ConfigError, LlmError } from '../errors.js';
+import { IOStream } from '../io/iostream.js';
+import type { ModelUsage, ToolCall, UsageSummary } from '../protocol/events.js';
+import { describeConfig, safeUrl, validateConfigList, type LlmConfigEntry } from './config-list.js';
+import { ChatStreamReader } from './chat-stream.js';
+
+/** AutoGen's `llm_config`. Keys other than the ones below are passed to the API as request parameters. */
+export interface LlmConfig {
+  /** Ordered fallback list: a request tries entry 0, and on any API error, timeout or broken stream moves on. */
+  configList: LlmConfigEntry[];
+  /** Stream tokens to the current IOStream. Default: `false`. */
+  stream?: boolean;
+  temperature?: number;
+  /** Per request: until the response headers, then the longest silence allowed in a stream. Default: 600 000 (10 min). */
+  timeoutMs?: number;
+  /**
+   * Other request parameters, passed through (entry keys override them). When streaming, agentws asks for a usage
+   * chunk with `stream_options: { include_usage: true }`; set `stream_options: null` for servers that reject it.
+   */
+  [extra: string]: unknown;
+}
+
+/** A chat message as the API takes it. */
+export interface LlmMessage {
+  role: 'system' | 'user' | 'assistant' | 'tool';
+  content: string | null;
+  name?: string;
+  tool_calls?: ToolCall[];
+  tool_call_id?: string;
+}
+
+/** A function the model may call, OpenAI's shape. */
+export interface ToolSchema {
+  type: 'function';
+  function: { name: string; description?: string; parameters: Record<string, unknown> };
+}
+
+export interface CompletionRequest {
+  messages: LlmMessage[];
+  tools?: ToolSchema[];
+  /** Aborting closes the HTTP request at once and rejects with `AbortedError` (no failover). */
+  signal?: AbortSignal;
+  /** The calling agent's name, for `stream_start` / `stream_end`. */
+  agent?: string;
+}
+
+export interface CompletionResult {
+  /** `''` when a stream only called tools (AutoGen); may be `null` without streaming. */
+  content: string | null;
+  tool_calls?: ToolCall[];
+  model: string;
+  finish_reason: string | null;
+  usage: { prompt_tokens: number; completion_tokens: number; total_tokens: number };
+}
+
+const DEFAULT_TIMEOUT_MS = 600_000;
+const DEFAULT_BASE_URL = 'https://api.openai.com/v1';
+/** Local servers ignore the key, but the SDK insists on one. */
+const PLACEHOLDER_API_KEY = 'not-needed';
+const OWN_CONFIG_KEYS = new Set(['configList', 'stream', 'temperature', 'timeoutMs']);
+/** Entry keys (and AutoGen-only llm_config keys) that are not request parameters. */
+const NON_REQUEST_KEYS = new Set([
+  'model',
+  'api_key',
+  'base_url',
+  'api_type',
+  'api_version',
+  'tags',
+  'price',
+  'cache_seed',
+  'filter_dict',
+  'api_rate_limit',
+]);
+
+/** SDK clients by (base_url, api_key, timeout): building one per session would cost more than the request. */
+const clients = new Map<string, OpenAI>();
+
+function clientFor(entry: LlmConfigEntry, timeoutMs: number): OpenAI {
+  const baseURL = entry.base_url ?? DEFAULT_BASE_URL;
+  const apiKey = entry.api_key ?? PLACEHOLDER_API_KEY;
+  const key = JSON.stringify([baseURL, apiKey, timeoutMs]);
+  let client = clients.get(key);
+  if (client === undefined) {
+    // maxRetries 0: the config list is the retry policy (AutoGen fails over instead of retrying).
+    client = new OpenAI({ apiKey, baseURL, timeout: timeoutMs, maxRetries: 0 });
+    clients.set(key, client);
+  }
+  return client;
+}
+
+/** Why one attempt failed, for the failover event and the final error. */
+interface Failure {
+  why: string;
+  hint?: string;
+}
+
+/**
+ * Calls an OpenAI-compatible chat completions API along a config list, AutoGen's `OpenAIWrapper`: streams tokens to
+ * the current IOStream, assembles tool calls, fails over to the next entry on errors and adds up usage per model.
+ * @example
+ * const llm = new LlmClient({ configList: configListFromJson(), stream: true });
+ * const reply = await llm.create({ messages: [{ role: 'user', content: 'Hi' }], agent: 'assistant' });
+ */
+export class LlmClient {
+  readonly #entries: LlmConfigEntry[];
+  readonly #stream: boolean;
+  readonly #timeoutMs: number;
+  readonly #params: Record<string, unknown>;
+  readonly #models: Record<string, ModelUsage> = {};
+  #totalCost = 0;
+
+  constructor(config: LlmConfig) {
+    const { configList, stream = false, temperature, timeoutMs = DEFAULT_TIMEOUT_MS } = config;
+    if (Array.isArray(configList) && configList.length === 0) {
+      throw new ConfigError(
+        'CONFIG_EMPTY',
+        'llmConfig.configList is empty: give at least one entry such as { model: "gpt-4o-mini", api_key: "..." }, ' +
+          'for example with configListFromJson() or configFromEnv().',
+      );
+    }
+    this.#entries = validateConfigList(configList, 'llmConfig.configList');
+    this.#entries.forEach((entry, i) => {
+      const price = entry.price;
+      if (price !== undefined && !(Array.isArray(price) && price.length === 2 && price.every(Number.isFinite))) {
+        throw new ConfigError(
+          'CONFIG_INVALID',
+          `Entry ${i} (${entry.model}) of llmConfig.configList: "price" must be [promptPer1k, completionPer1k].`,
+        );
+      }
+    });
+    if (!Number.isInteger(timeoutMs) || timeoutMs <= 0) {
+      throw new ConfigError('CONFIG_INVALID', `llmConfig.timeoutMs must be a positive integer (ms), got ${timeoutMs}.`);
+    }
+    this.#stream = stream;
+    this.#timeoutMs = timeoutMs;
+    this.#params = {};
+    for (const [key, value] of Object.entries(config)) {
+      if (!OWN_CONFIG_KEYS.has(key) && !NON_REQUEST_KEYS.has(key)) this.#params[key] = value;
+    }
+    if (temperature !== undefined) this.#params.temperature = temperature;
+  }
+
+  /** Token usage and cost so far, keyed by the model name the API reported. */
+  get usage(): UsageSummary {
+    const models: Record<string, ModelUsage> = {};
+    for (const [model, usage] of Object.entries(this.#models)) models[model] = { ...usage };
+    return { total_cost: this.#totalCost, models };
+  }
+
+  /** One completion, trying the config list in order. Rejects with `AbortedError` or `LlmError`. */
+  async create(req: CompletionRequest): Promise<CompletionResult> {
+    const { signal } = req;
+    if (signal?.aborted) throw new AbortedError('The model request was aborted before it started.');
+    const failures: string[] = [];
+    const hints = new Set<string>();
+    let lastError: unknown;
+    for (let i = 0; i < this.#entries.length; i++) {
+      const entry = this.#entries[i]!;
+      const attempt = { streamed: 0 };
+      try {
+        const result = this.#stream ? await this.#streamed(entry, req, attempt) : await this.#complete(entry, req);
+        this.#record(entry, result);
+        return result;
+      } catch (error) {
+        if (signal?.aborted || error instanceof AbortedError) {
+          throw error instanceof AbortedError
+            ? error
+            : new AbortedError('The model request was aborted.', { cause: error });
+        }
+        lastError = error;
+        const failure = describeFailure(error, entry, this.#timeoutMs);
+        failures.push(`#${i} ${describeConfig(entry)}: ${failure.why}`);
+        if (failure.hint) hints.add(`#${i}: ${failure.hint}`);
+        const next = this.#entries[i + 1];
+        if (attempt.streamed > 0 && next !== undefined) {
+          IOStream.getDefault().send({
+            type: 'error',
+            content: {
+              error: this.#redact(
+                `${entry.model} failed (${failure.why}); partial output discarded, trying ${next.model}`,
+              ),
+              code: 'LLM_FAILOVER',
+              fatal: false,
+            },
+          });
+        }
+      }
+    }
+    const count = this.#entries.length;
+    const message =
+      `${count === 1 ? 'The only entry' : `All ${count} entries`} of the config list failed:\n` +
+      failures.map((line) => `  ${line}`).join('\n') +
+      (hints.size > 0 ? `\nHints:\n${[...hints].map((hint) => `  ${hint}`).join('\n')}` : '');
+    throw new LlmError('LLM_REQUEST_FAILED', this.#redact(message), { cause: lastError });
+  }
+
+  #body(entry: LlmConfigEntry, req: CompletionRequest): Record<string, unknown> {
+    const body: Record<string, unknown> = { ...this.#params };
+    for (const [key, value] of Object.entries(entry)) if (!NON_REQUEST_KEYS.has(key)) body[key] = value;
+    body.model = entry.model;
+    body.messages = req.messages;
+    if (req.tools !== undefined && req.tools.length > 0) body.tools = req.tools;
+    return body;
+  }
+
+  async #complete(entry: LlmConfigEntry, req: CompletionRequest): Promise<CompletionResult> {
+    const body = this.#body(entry, req);
+    body.stream = false;
+    const completion = (await clientFor(entry, this.#timeoutMs).chat.completions.create(
+      body as unknown as OpenAI.ChatCompletionCreateParamsNonStreaming,
+      { signal: req.signal },
+    )) as OpenAI.ChatCompletion;
+    const choice = completion.choices[0];
+    if (choice === undefined) throw new Error('the response has no choices');
+    const toolCalls: ToolCall[] = [];
+    for (const call of choice.message.tool_calls ?? []) {
+      if (call.type === 'function') {
+        toolCalls.push({ id: call.id, type: 'function', function: { ...call.function } });
+      }
+    }
+    const usage = completion.usage;
+    return {
+      content: choice.message.content,
+      ...(toolCalls.length > 0 ? { tool_calls: toolCalls } : {}),
+      model: completion.model || entry.model,
+      finish_reason: choice.finish_reason,
+      usage: {
+        prompt_tokens: usage?.prompt_tokens ?? 0,
+        completion_tokens: usage?.completion_tokens ?? 0,
+        total_tokens: usage?.total_tokens ?? 0,
+      },
+    };
+  }
+
+  /**
+   * `attempt.streamed` receives the number of content deltas sent, so a failed attempt knows whether output must be
+   * retracted. The SDK makes the request (auth, status errors, header timeout, abort); the body is parsed by
+   * {@link ChatStreamReader}, several times faster than the SDK's per-event async generators.
+   */
+  async #streamed(
+    entry: LlmConfigEntry,
+    req: CompletionRequest,
+    attempt: { streamed: number },
+  ): Promise<CompletionResult> {
+    const body = this.#body(entry, req);
+    body.stream = true;
+    if (!('stream_options' in body)) body.stream_options = { include_usage: true };
+    else if (body.stream_options === null || body.stream_options === undefined) delete body.stream_options;
+    const response = await clientFor(entry, this.#timeoutMs)
+      .chat.completions.create(body as unknown as OpenAI.ChatCompletionCreateParamsStreaming, { signal: req.signal })
+      .asResponse();
+    if (response.body === null) throw new Error('the response has no body');
+    const reader = response.body.getReader();
+
+    const io = IOStream.getDefault();
+    const agent = req.agent ?? null;
+    const model = entry.model;
+    io.send({ type: 'stream_start', content: { agent, model } });
+
+    // The SDK's timeout stops at the response headers; this watchdog bounds the silence between network chunks
+    // without a timer per chunk (a counter is all the read loop pays). Cancelling the reader closes the connection.
+    let reads = 0;
+    let seenReads = -1;
+    let lastProgressAt = Date.now();
+    let timedOut = false;
+    const timeoutMs = this.#timeoutMs;
+    const watchdog = setInterval(
+      () => {
+        if (reads !== seenReads) {
+          seenReads = reads;
+          lastProgressAt = Date.now();
+        } else if (Date.now() - lastProgressAt >= timeoutMs) {
+          timedOut = true;
+          reader.cancel().catch(() => {});
+        }
+      },
+      Math.max(5, Math.min(1000, timeoutMs / 4)),
+    );
+    watchdog.unref();
+
+    const stream = new ChatStreamReader(io);
+    try {
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        reads++;
+        stream.push(value);
+      }
+      stream.end();
+    } catch (error) {
+      reader.cancel().catch(() => {}); // a parse error leaves the connection open otherwise
+      throw error;
+    } finally {
+      clearInterval(watchdog);
+      attempt.streamed = stream.deltas;
+      io.send({ type: 'stream_end', content: { agent, model } });
+    }
+    if (timedOut) throw new LlmError('LLM_STREAM_CUT', `timed out: no data for ${timeoutMs} ms mid-stream`);
+    if (stream.finishReason === null) {
+      throw new LlmError('LLM_STREAM_CUT', 'the stream ended before the model finished (no finish_reason)');
+    }
+    const toolCalls = stream.toolCalls;
+    const usage = stream.usage;
+    return {
+      content: stream.content,
+      ...(toolCalls ? { tool_calls: toolCalls } : {}),
+      model: stream.model || model,
+      finish_reason: stream.finishReason,
+      usage: usage
+        ? {
+            prompt_tokens: usage.prompt_tokens,
+            completion_tokens: usage.completion_tokens,
+            total_tokens: usage.total_tokens,
+          }
+        : { prompt_tokens: 0, completion_tokens: stream.deltas, total_tokens: stream.deltas },
+    };
+  }
+
+  #record(entry: LlmConfigEntry, result: CompletionResult): void {
+    const { prompt_tokens, completion_tokens, total_tokens } = result.usage;
+    const price = entry.price as [number, number] | undefined;
+    const cost = price ? (prompt_tokens * price[0] + completion_tokens * price[1]) / 1000 : 0;
+    const models = this.#models;
+    const usage = (models[result.model] ??= { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0, cost: 0 });
+    usage.prompt_tokens += prompt_tokens;
+    usage.completion_tokens += completion_tokens;
+    usage.total_tokens += total_tokens;
+    usage.cost += cost;
+    this.#totalCost += cost;
+  }
+
+  /** Servers may echo a key in their error text (OpenAI does, partly masked): never let one through. */
+  #redact(text: string): string {
+    let safe = text;
+    for (const entry of this.#entries) {
+      if (entry.api_key && entry.api_key.length >= 4) safe = safe.split(entry.api_key).join('***');
+    }
+    return safe;
+  }
+}
+
+function describeFailure(error: unknown, entry: LlmConfigEntry, timeoutMs: number): Failure {
+  const baseUrl = safeUrl(entry.base_url ?? DEFAULT_BASE_URL);
+  if (error instanceof APIConnectionTimeoutError) {
+    return {
+      why: `timed out: no response within ${timeoutMs} ms`,
+      hint: `the server at ${baseUrl} is slow or stuck; raise timeoutMs?`,
+    };
+  }
+  if (error instanceof APIConnectionError) {
+    const code = causeCode(error);
+    if (code === 'ECONNREFUSED') {
+      return { why: 'connection refused', hint: `is the server at ${baseUrl} running?` };
+    }
+    if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') {
+      return { why: `host not found (${code})`, hint: `check the base_url ${baseUrl}` };
+    }
+    return { why: `connection error: ${deepestMessage(error)}`, hint: `is the server at ${baseUrl} reachable?` };
+  }
+  if (error instanceof APIError) {
+    const status = error.status;
+    if (status === undefined) return { why: `error in the stream: ${error.message}` };
+    const detail = error.message.startsWith(`${status} `) ? error.message.slice(`${status} `.length) : error.message;
+    const why = `HTTP ${status}: ${detail}`;
+    if (status === 401 || status === 403) {
+      return { why, hint: entry.api_key ? 'check the api_key of this entry' : 'this entry has no api_key: add one' };
+    }
+    if (status === 404) return { why, hint: `check the model name and the base_url ${baseUrl}` };
+    if (status === 429) return { why, hint: 'rate limited or out of quota: wait, or add another entry' };
+    return { why };
+  }
+  if (error instanceof LlmError) return { why: error.message };
+  // undici rejects the body read with "terminated" when the server closes the socket mid-stream.
+  if (error instanceof Error && error.message === 'terminated') {
+    const detail = error.cause instanceof Error ? `: ${deepestMessage(error.cause)}` : '';
+    return { why: `the connection closed mid-stream${detail}` };
+  }
+  return { why: error instanceof Error ? deepestMessage(error) : String(error) };
+}
+
+function causeCode(error: unknown): string | undefined {
+  for (let current = error, depth = 0; current instanceof Error && depth < 6; current = current.cause, depth++) {
+    const code = (current as NodeJS.ErrnoException).code;
+    if (typeof code === 'string' && code !== '') return code;
+    if (current instanceof AggregateError) {
+      const inner = current.errors.map(causeCode).find((c) => c !== undefined);
+      if (inner !== undefined) return inner;
+    }
+  }
+  return undefined;
+}
+
+function deepestMessage(error: Error): string {
+  const messages: string[] = [];
+  for (
+    let current: unknown = error, depth = 0;
+    current instanceof Error && depth < 6;
+    current = current.cause, depth++
+  ) {
+    if (current.message && !messages.includes(current.message)) messages.push(current.message);
+  }
+  return messages.join(': ');
+}

@@ -1,0 +1,29 @@
+import { describe, expect, it } from 'vitest';
+import { ClientFrameError, encodeEvent, parseClientFrame } from '../../src/protocol/json-codec.js';
+
+describe('JSON codec', () => {
+  it('encodes the envelope with v, seq, session, type, content in that order', () => {
+    const text = encodeEvent({ type: 'stream', content: { content: 'a"b' } }, 7, JSON.stringify('s-1'));
+    expect(text).toBe('{"v":1,"seq":7,"session":"s-1","type":"stream","content":{"content":"a\\"b"}}');
+    expect(JSON.parse(text)).toEqual({ v: 1, seq: 7, session: 's-1', type: 'stream', content: { content: 'a"b' } });
+  });
+
+  it('parses client frames', () => {
+    expect(parseClientFrame('{"type":"cancel"}')).toEqual({ type: 'cancel' });
+    expect(parseClientFrame('{"type":"ping"}')).toEqual({ type: 'ping' });
+    expect(parseClientFrame('{"type":"input_response","id":"x","value":"y"}')).toEqual({
+      type: 'input_response',
+      id: 'x',
+      value: 'y',
+    });
+    expect(parseClientFrame('hello there')).toEqual({ type: 'text', value: 'hello there' });
+  });
+
+  it('explains what is wrong with a bad frame', () => {
+    expect(() => parseClientFrame('{"type":')).toThrow(ClientFrameError);
+    expect(() => parseClientFrame('{"type":"launch"}')).toThrow(/Unknown frame type "launch"/);
+    expect(() => parseClientFrame('{"type":"input_response","value":"y"}')).toThrow(/needs a string "id"/);
+    expect(() => parseClientFrame('{"type":"input_response","id":"x","value":3}')).toThrow(/needs a string "value"/);
+    expect(() => parseClientFrame('{"no":"type"}')).toThrow(/Unknown frame type null/);
+  });
+});

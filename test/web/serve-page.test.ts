@@ -1,0 +1,53 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import type { ServerProcess } from '../fixtures/server-process.js';
+import { missingBuild, startNodeProcess } from '../fixtures/server-process.js';
+import { noBrowserReason, usePage } from './browser.js';
+
+const cleanups: Array<() => Promise<unknown>> = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+/** `agentws serve --port 0 ...args`, once it listens. */
+async function serve(...args: string[]): Promise<{ agentws: ServerProcess; uri: string }> {
+  const agentws = startNodeProcess(['bin/agentws.js', 'serve', '--port', '0', ...args]);
+  cleanups.push(() => agentws.stop());
+  const [, uri] = await agentws.waitFor(/listening on (ws:\/\/\S+)/);
+  return { agentws, uri: uri! };
+}
+
+const skipReason = noBrowserReason ?? missingBuild();
+
+describe.skipIf(skipReason !== undefined)(`the page of agentws serve ${skipReason ?? ''}`, () => {
+  const browser = usePage();
+
+  it('serve --demo --token: the printed link opens the page, which runs a conversation and says the model is scripted', async () => {
+    const { agentws } = await serve('--demo', '--token', 'cli-page-token-42');
+    const [, link] = await agentws.waitFor(/page:\s+(\S+)/);
+    expect(link).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/#token=cli-page-token-42$/);
+
+    const { page } = browser;
+    await page.goto(link!);
+    expect(await page.locator('#demo-banner').innerText()).toBe('Scripted demo model — replies are not from an LLM');
+    await page.locator('#message:enabled').fill('What is the weather in Lisbon?');
+    await page.locator('#send').click();
+
+    const end = page.locator('.end-state');
+    await end.waitFor();
+    expect(await end.getAttribute('data-reason')).toBe('completed');
+    expect(await page.locator('details.tool-call summary').innerText()).toContain('weather_forecast');
+    expect(await page.locator('details.tool-result .tool-output').textContent()).toContain('Lisbon');
+    expect(await page.locator('.msg.agent .msg-name').allInnerTexts()).toEqual(['chatbot']);
+    expect(await page.locator('.msg.agent .msg-body').textContent()).toContain('Lisbon');
+    expect(agentws.output()).not.toContain('refused');
+    expect(browser.errors).toEqual([]);
+  });
+
+  it('serve --no-web: no page, / says it is a websocket endpoint', async () => {
+    const { agentws, uri } = await serve('--demo', '--no-web');
+    expect(agentws.output()).not.toContain('page:');
+    const res = await fetch(uri.replace('ws://', 'http://') + '/');
+    expect(res.status).toBe(426);
+    expect((await fetch(uri.replace('ws://', 'http://') + '/app.js')).status).toBe(404);
+  });
+});

@@ -1,0 +1,89 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { AgentwsServer } from '../../src/server/agentws-server.js';
+import { runServer } from '../../src/server/agentws-server.js';
+import { silentLogger } from '../../src/server/logger.js';
+import { createWebPage } from '../../src/server/web-page.js';
+
+const WEB = new URL('../../web/', import.meta.url);
+let server: AgentwsServer | undefined;
+
+afterEach(async () => {
+  await server?.close({ graceMs: 0 });
+  server = undefined;
+});
+
+async function serve(web: Parameters<typeof runServer>[0]['web']): Promise<AgentwsServer> {
+  server = await runServer({ port: 0, web, onConnect: () => {}, logger: silentLogger });
+  return server;
+}
+
+describe('createWebPage', () => {
+  it('serves every file of web/ with its type, the CSP and no-sniff', async () => {
+    const { url } = await serve(createWebPage());
+    const files = readdirSync(WEB).filter((f) => !f.startsWith('.'));
+    expect(files.sort()).toEqual(['app.js', 'favicon.svg', 'index.html', 'style.css', 'view.js']);
+    const types: Record<string, string> = {
+      'index.html': 'text/html; charset=utf-8',
+      'app.js': 'text/javascript; charset=utf-8',
+      'view.js': 'text/javascript; charset=utf-8',
+      'style.css': 'text/css; charset=utf-8',
+      'favicon.svg': 'image/svg+xml',
+    };
+    for (const file of files) {
+      const res = await fetch(new URL(file, url));
+      expect(res.status, file).toBe(200);
+      expect(res.headers.get('content-type'), file).toBe(types[file]);
+      expect(res.headers.get('content-security-policy'), file).toContain("script-src 'self'");
+      expect(res.headers.get('x-content-type-options'), file).toBe('nosniff');
+      expect(await res.text(), file).toBe(readFileSync(new URL(file, WEB), 'utf8'));
+    }
+    const root = await fetch(url);
+    expect(await root.text()).toBe(readFileSync(new URL('index.html', WEB), 'utf8'));
+    expect((await fetch(new URL('missing.js', url))).status).toBe(404);
+    const head = await fetch(url, { method: 'HEAD' });
+    expect(head.status).toBe(200);
+    expect(await head.text()).toBe('');
+  });
+
+  it('marks the body for the demo banner only when asked', async () => {
+    const demo = await serve(createWebPage({ demo: true }));
+    expect(await (await fetch(demo.url)).text()).toContain('<body data-demo="true">');
+    await demo.close();
+    const plain = await serve(createWebPage());
+    const html = await (await fetch(plain.url)).text();
+    expect(html).toContain('<body>');
+    expect(html).not.toContain('data-demo');
+  });
+
+  it('is served without the page when web is off (serve --no-web): / answers 426', async () => {
+    const { url } = await serve(false);
+    const res = await fetch(url);
+    expect(res.status).toBe(426);
+    expect(await res.text()).toContain('websocket endpoint');
+    expect((await fetch(new URL('app.js', url))).status).toBe(404);
+  });
+});
+
+describe('the page files', () => {
+  const html = readFileSync(new URL('index.html', WEB), 'utf8');
+  const scripts = ['app.js', 'view.js'].map((f) => readFileSync(new URL(f, WEB), 'utf8'));
+
+  it('have no inline script or style, which the CSP would block', () => {
+    expect(html).not.toMatch(/<script(?![^>]*\bsrc=)[^>]*>/);
+    expect(html).not.toMatch(/<style|\sstyle=|\son[a-z]+=/i);
+  });
+
+  it('load nothing from elsewhere: every asset is a file agentws serves (works offline)', () => {
+    const refs = [...html.matchAll(/\s(?:src|href)="([^"]+)"/g)].map((m) => m[1]);
+    expect(refs.sort()).toEqual(['app.js', 'favicon.svg', 'favicon.svg', 'style.css']);
+    for (const source of [html, ...scripts, readFileSync(new URL('style.css', WEB), 'utf8')]) {
+      expect(source).not.toMatch(/https?:\/\/(?!www\.w3\.org\/2000\/svg)/);
+      expect(source).not.toMatch(/@import|url\(/);
+    }
+  });
+
+  it('never put server text into HTML', () => {
+    for (const source of scripts) expect(source).not.toMatch(/innerHTML|outerHTML|insertAdjacentHTML|document\.write/);
+  });
+});

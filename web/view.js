@@ -1,0 +1,146 @@
+// DOM building for the chat page. Text from the server only ever becomes text nodes (textContent), never HTML.
+
+export const log = document.getElementById('log');
+
+const EMPTY_TEXT = 'Send a message to start a conversation with the agents.';
+
+export function el(tag, className, text) {
+  const node = document.createElement(tag);
+  if (className) node.className = className;
+  if (text !== undefined && text !== null) node.textContent = String(text);
+  return node;
+}
+
+function nearBottom(slack) {
+  return log.scrollHeight - log.scrollTop - log.clientHeight < slack;
+}
+
+/** Appends to the log, keeping it scrolled to the bottom when the reader was already there. */
+export function append(node) {
+  const atBottom = nearBottom(80);
+  log.querySelector('.empty')?.remove();
+  log.appendChild(node);
+  if (atBottom) log.scrollTop = log.scrollHeight;
+  return node;
+}
+
+/** After text grew inside the last node. */
+export function keepScrolled() {
+  if (nearBottom(160)) log.scrollTop = log.scrollHeight;
+}
+
+export function clearLog() {
+  log.replaceChildren(el('p', 'empty', EMPTY_TEXT));
+}
+
+export function note(kind, text) {
+  return append(el('div', `note ${kind}`, text));
+}
+
+/** A chat bubble: `to` is the muted detail beside the name (recipient), `body` takes the text. */
+export function bubble(kind, name, detail) {
+  const node = el('article', `msg ${kind}`);
+  const head = el('header', 'msg-head');
+  const to = el('span', 'msg-to', detail ?? '');
+  head.append(el('span', 'msg-name', name), to);
+  const body = el('div', 'msg-body');
+  node.append(head, body);
+  return { node, body, to };
+}
+
+function formatArguments(text) {
+  try {
+    return JSON.stringify(JSON.parse(text), null, 2);
+  } catch {
+    return text;
+  }
+}
+
+function preview(text) {
+  const line = text.replace(/\s+/g, ' ').trim();
+  return line.length > 60 ? line.slice(0, 59) + '…' : line;
+}
+
+function details(kind, title, previewText, meta, bodyClass, bodyText) {
+  const node = el('details', kind);
+  const summary = el('summary');
+  summary.append(el('span', 'tool-title', title), el('span', 'tool-preview', preview(previewText)));
+  node.append(summary, el('div', 'tool-meta', meta), el('pre', bodyClass, bodyText));
+  return { node, summary };
+}
+
+/** A collapsible tool call with a status badge (suggested → running → done / failed). */
+export function toolCallCard(sender, recipient, call) {
+  const args = call.function.arguments;
+  const { node, summary } = details(
+    'tool-call',
+    `${sender} calls ${call.function.name}`,
+    args,
+    `call id ${call.id} · to ${recipient}`,
+    'tool-args',
+    formatArguments(args),
+  );
+  const badge = el('span', 'badge', 'suggested');
+  summary.appendChild(badge);
+  node.dataset.callId = call.id;
+  return { node, badge };
+}
+
+/** A collapsible tool result. */
+export function toolResultCard(name, sender, response) {
+  const { node } = details(
+    'tool-result',
+    `Result of ${name}`,
+    response.content,
+    `call id ${response.tool_call_id} · from ${sender}`,
+    'tool-output',
+    response.content,
+  );
+  node.dataset.callId = response.tool_call_id;
+  return node;
+}
+
+/**
+ * An input request shown in the conversation: the prompt, a field (masked for passwords) and a Send button.
+ * `onAnswer(value)` runs once; the field is then replaced by the answer (dots for a password).
+ */
+export function promptCard(content, onAnswer) {
+  const card = el('form', 'prompt');
+  card.autocomplete = 'off';
+  const row = el('div', 'prompt-row');
+  const field = el('input', 'prompt-input');
+  field.type = content.password ? 'password' : 'text';
+  field.autocomplete = content.password ? 'new-password' : 'off';
+  field.setAttribute('aria-label', content.prompt || 'Your answer');
+  const button = el('button', '', 'Send');
+  button.type = 'submit';
+  row.append(field, button);
+  card.append(el('div', 'prompt-text', content.prompt || 'Your answer:'), row);
+  card.addEventListener('submit', (event) => {
+    event.preventDefault();
+    if (card.classList.contains('answered') || card.classList.contains('expired')) return;
+    const value = field.value;
+    const shown = content.password ? '•'.repeat(8) : value === '' ? '(no input)' : value;
+    const answer = el('div', 'prompt-answer');
+    answer.append(el('span', 'prompt-you', 'You'), document.createTextNode(shown));
+    row.replaceWith(answer);
+    card.classList.add('answered');
+    onAnswer(value);
+  });
+  append(card);
+  field.focus();
+  return card;
+}
+
+/** The end of a run: why it ended, and a button for a new chat. */
+export function endCard(reason, title, detail, onNewChat) {
+  const card = el('section', 'end-state');
+  card.dataset.reason = reason;
+  card.appendChild(el('strong', 'end-title', title));
+  if (detail) card.appendChild(el('span', 'end-detail', detail));
+  const again = el('button', 'secondary', 'Start a new chat');
+  again.type = 'button';
+  again.addEventListener('click', onNewChat);
+  card.appendChild(again);
+  return append(card);
+}
