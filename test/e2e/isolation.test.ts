@@ -1,0 +1,70 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { ConversableAgent, UserProxyAgent, registerFunction, runServer, silentLogger } from '../../src/index.js';
+import type { AgentwsServer, IOWebsockets } from '../../src/index.js';
+import { demoResponder, startFakeOpenAI } from '../../src/testing/index.js';
+import type { FakeOpenAI } from '../../src/testing/index.js';
+import { TestClient } from '../helpers/ws-client.js';
+
+let fake: FakeOpenAI;
+let server: AgentwsServer;
+
+async function onConnect(iostream: IOWebsockets): Promise<void> {
+  const message = await iostream.input();
+  const chatbot = new ConversableAgent({
+    name: 'chatbot',
+    llmConfig: { configList: [{ model: 'gpt-4', base_url: fake.baseURL, api_key: 'sk-test' }], stream: true },
+  });
+  const userProxy = new UserProxyAgent({
+    name: 'user_proxy',
+    humanInputMode: 'NEVER',
+    maxConsecutiveAutoReply: 10,
+    isTerminationMsg: (m) => (m.content ?? '').trimEnd().endsWith('TERMINATE'),
+    codeExecutionConfig: false,
+  });
+  registerFunction(
+    async ({ city }) => {
+      // Interleave the sessions: every tool call yields to the others before answering.
+      await new Promise((resolve) => setTimeout(resolve, Math.random() * 5));
+      return `The weather forecast for ${city} is sunny.`;
+    },
+    {
+      caller: chatbot,
+      executor: userProxy,
+      name: 'weather_forecast',
+      description: 'Weather forecast for a city',
+      parameters: z.object({ city: z.string() }),
+    },
+  );
+  await userProxy.initiateChat(chatbot, { message });
+}
+
+beforeAll(async () => {
+  fake = await startFakeOpenAI({ respond: demoResponder(), tokenDelayMs: 1 });
+  server = await runServer({ onConnect, port: 0, logger: silentLogger });
+});
+
+afterAll(async () => {
+  await server?.close({ graceMs: 0 });
+  await fake?.close();
+});
+
+describe('concurrent sessions', () => {
+  it('50 simultaneous sessions each get only their own conversation', async () => {
+    const letter = (n: number): string => String.fromCharCode(97 + n);
+    const cities = Array.from({ length: 50 }, (_, i) => `Town${letter(Math.floor(i / 26))}${letter(i % 26)}`);
+    const clients = await Promise.all(cities.map(() => TestClient.open(server.uri)));
+    clients.forEach((client, i) => client.send(`Check out the weather in ${cities[i]} and write a poem about it.`));
+    const codes = await Promise.all(clients.map((c) => c.closed));
+    expect(codes.every((code) => code === 1000)).toBe(true);
+    clients.forEach((client, i) => {
+      const text = client.frames.join('');
+      const mine = cities[i]!;
+      expect(text).toContain(`The weather forecast for ${mine} is sunny.`);
+      expect(text).toContain(`a golden day in ${mine}, with\nTERMINATE`);
+      const mentioned = new Set(text.match(/Town[a-z]{2}/g));
+      expect([...mentioned]).toEqual([mine]);
+    });
+    expect(server.sessionCount).toBe(0);
+  });
+});
