@@ -71,6 +71,7 @@ function gapStats(records) {
  */
 async function sessions({ uri, message, count, parallel, warmup = 0, expectTokens, gaps = false, timeoutMs }) {
   for (let i = 0; i < warmup; i++) await openSession(uri, { message }).done;
+  const cpuBefore = process.cpuUsage();
   const deadline = performance.now() + timeoutMs;
   const open = new Set();
   let streaming = 0;
@@ -117,6 +118,7 @@ async function sessions({ uri, message, count, parallel, warmup = 0, expectToken
     }
   }
   const ok = records.filter((r) => r.terminate !== undefined);
+  const cpu = process.cpuUsage(cpuBefore);
   return {
     sessions: count,
     completed: ok.length,
@@ -128,6 +130,8 @@ async function sessions({ uri, message, count, parallel, warmup = 0, expectToken
     connectToFirstTokenMs: summarize(ok.map((r) => r.firstToken - r.t0)),
     connectToTerminateMs: summarize(ok.map((r) => r.terminate - r.t0)),
     connectToCloseMs: summarize(ok.map((r) => r.close - r.t0)),
+    clientCpuMs: round((cpu.user + cpu.system) / 1000, 0),
+    clientCpuPercent: round((100 * (cpu.user + cpu.system)) / 1000 / wallMs, 0),
     ...(gaps ? { gaps: gapStats(ok) } : {}),
   };
 }

@@ -39,6 +39,30 @@ for (const [id, time] of self) {
   functions.set(key, (functions.get(key) ?? 0) + time);
   files.set(place, (files.get(place) ?? 0) + time);
 }
+// Inclusive time of the project's own functions (dist/): self time plus everything they called.
+const inclusive = new Map();
+const totalOf = new Map();
+const subtree = (node) => {
+  let time = self.get(node.id) ?? 0;
+  for (const child of node.children ?? []) time += subtree(byId.get(child));
+  totalOf.set(node.id, time);
+  return time;
+};
+subtree(profile.nodes[0]);
+const walk = (node, active) => {
+  const { callFrame } = node;
+  const place = where(callFrame);
+  const key = `${callFrame.functionName || '(anonymous)'}  ${place}:${callFrame.lineNumber + 1}`;
+  const own = place.startsWith('dist/') && !active.has(key);
+  if (own) {
+    inclusive.set(key, (inclusive.get(key) ?? 0) + totalOf.get(node.id));
+    active.add(key);
+  }
+  for (const child of node.children ?? []) walk(byId.get(child), active);
+  if (own) active.delete(key);
+};
+walk(profile.nodes[0], new Set());
+
 const pct = (time) => `${((100 * time) / total).toFixed(1).padStart(5)}%`;
 const print = (title, map, count) => {
   process.stdout.write(`${title}\n`);
@@ -49,3 +73,4 @@ const print = (title, map, count) => {
 process.stdout.write(`${file}: ${(total / 1000).toFixed(0)} ms sampled\n`);
 print('By function (self time):', functions, top);
 print('By file:', files, top);
+print("agentws's own functions (inclusive time):", inclusive, top);

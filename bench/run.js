@@ -2,7 +2,7 @@
  * agentws's benchmark: `npm run bench` (builds, then `node bench/run.js`). See bench/README.md.
  *
  *   node bench/run.js [--quick] [--json] [--only relay,latency,concurrency,paced,cli] [--paced-ms 20]
- *                     [--profile] [--strict]
+ *                     [--profile] [--strict] [--agentws <path/to/bin/agentws.js>]
  *
  * Starts the fake model, `agentws serve` and the load clients as separate processes on 127.0.0.1, runs each phase
  * with its own time limit, prints a table (or, with --json, the JSON report on stdout) and writes the JSON report to
@@ -12,7 +12,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { FD_LIMIT, ROOT } from './lib/children.js';
 import { timeConnect, timeNodeAlone, timeVersion } from './lib/cli-timing.js';
 import { cliPhase, concurrencyPhase, latencyPhase, pacedPhase, relayPhase } from './lib/phases.js';
@@ -33,6 +33,7 @@ function parseArgs(argv) {
     else if (arg === '--strict') options.strict = true;
     else if (arg === '--only') options.only = String(argv[++i] ?? '').split(',');
     else if (arg === '--paced-ms') options.pacedMs = Number(argv[++i]);
+    else if (arg === '--agentws') options.agentws = resolve(String(argv[++i]));
     else if (arg === '--help' || arg === '-h') {
       process.stdout.write(readFileSync(new URL(import.meta.url), 'utf8').split('*/')[0] + '*/\n');
       process.exit(0);
@@ -75,6 +76,13 @@ function machine() {
 }
 
 const options = parseArgs(process.argv.slice(2));
+if (options.agentws !== undefined) {
+  if (!existsSync(options.agentws)) {
+    process.stderr.write(`bench: --agentws ${options.agentws}: no such file\n`);
+    process.exit(2);
+  }
+  process.env.AGENTWS_BENCH_BIN = options.agentws;
+}
 const log = (message) => process.stderr.write(`bench: ${message}\n`);
 for (const file of ['dist/cli/main.js', 'dist/testing/index.js']) {
   if (!existsSync(join(ROOT, file))) {

@@ -5,6 +5,7 @@ import {
   clearLog,
   el,
   endCard,
+  expire,
   keepScrolled,
   log,
   note,
@@ -38,7 +39,12 @@ function readToken() {
   const match = /(?:^#|&)token=([^&]*)/.exec(location.hash);
   const storage = window.sessionStorage;
   if (match) {
-    const value = decodeURIComponent(match[1]);
+    let value = match[1];
+    try {
+      value = decodeURIComponent(value);
+    } catch {
+      // Not percent-encoded after all: use it as written.
+    }
     storage.setItem(TOKEN_KEY, value);
     window.history.replaceState(null, '', location.pathname + location.search);
     return value;
@@ -76,7 +82,7 @@ function updateControls() {
   message.disabled = !canSend;
   sendButton.disabled = !canSend;
   message.placeholder = chat.ended
-    ? 'This chat has ended. Start a new chat.'
+    ? 'This chat has ended.'
     : inlineRequest
       ? 'Answer the question above.'
       : canSend
@@ -228,7 +234,7 @@ function end(reason, title, detail) {
   if (chat.ended) return;
   chat.ended = true;
   onStreamEnd();
-  for (const pending of chat.pending.values()) pending.card?.classList.add('expired');
+  for (const pending of chat.pending.values()) if (pending.card) expire(pending.card);
   chat.pending.clear();
   endCard(reason, title, detail, newChat);
   setStatus(reason === 'completed' ? 'ended' : reason === 'cancelled' ? 'stopped' : 'failed', title);

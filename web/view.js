@@ -132,6 +132,12 @@ export function promptCard(content, onAnswer) {
   return card;
 }
 
+/** A question the run no longer waits for (it ended first). */
+export function expire(card) {
+  card.classList.add('expired');
+  for (const control of card.querySelectorAll('input, button')) control.disabled = true;
+}
+
 /** The end of a run: why it ended, and a button for a new chat. */
 export function endCard(reason, title, detail, onNewChat) {
   const card = el('section', 'end-state');

@@ -1,5 +1,6 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 
@@ -9,6 +10,11 @@ import { fileURLToPath } from 'node:url';
  */
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+/** The `agentws` binary under test: this checkout's, or another build's (`--agentws`, for before/after figures). */
+export function agentwsBin() {
+  return process.env.AGENTWS_BENCH_BIN ?? join(ROOT, 'bin', 'agentws.js');
+}
 
 /** File descriptors every child may need: 2,000 sessions are 2,000 sockets in each process, plus the model streams. */
 const WANTED_FDS = 16384;
@@ -125,6 +131,51 @@ export function rssMiB(pid) {
   } catch {
     return null;
   }
+}
+
+/** CPU time (user + system) a process has used so far, in ms (Linux /proc, clock ticks of 10 ms), or null. */
+export function cpuMs(pid) {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return null;
+  }
+}
+
+/** CPU time all cores of the machine spent busy so far, in ms (Linux /proc/stat), or null. */
+function machineBusyMs() {
+  try {
+    const fields = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0].trim().split(/\s+/).slice(1).map(Number);
+    const [user, nice, system, , , irq, softirq, steal] = fields;
+    return (user + nice + system + irq + softirq + (steal ?? 0)) * 10;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Starts measuring CPU use: of each process in `pids` and of the whole machine. The function it returns gives, since
+ * then, each process's CPU as a percentage of one core (in `pids` order), and `others`: the machine's busy time that
+ * none of them (nor `extraMs`, e.g. the load client's own figure) accounts for, i.e. other programs on the machine.
+ */
+export function cpuProbe(pids) {
+  const at = performance.now();
+  const machine = machineBusyMs();
+  const before = pids.map(cpuMs);
+  return (extraMs = 0) => {
+    const wall = performance.now() - at;
+    const pct = (ms) => (ms === null || Number.isNaN(ms) ? null : Math.round((100 * ms) / wall));
+    const used = pids.map((pid, i) => {
+      const now = cpuMs(pid);
+      return now === null || before[i] === null ? null : now - before[i];
+    });
+    const machineNow = machineBusyMs();
+    const ours = used.reduce((sum, ms) => sum + (ms ?? 0), extraMs);
+    const others = machineNow === null || machine === null ? null : Math.max(0, machineNow - machine - ours);
+    return { procs: used.map(pct), others: pct(others), ms: used };
+  };
 }
 
 /** Runs `node ...args` to completion and returns how long it took (ms), its exit code and its output. */

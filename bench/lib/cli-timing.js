@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { ROOT, timeNode } from './children.js';
+import { agentwsBin, ROOT, timeNode } from './children.js';
 
 /**
  * Cold start of the CLI: each measurement is a new node process, as when a person or a script runs the command.
@@ -12,7 +12,7 @@ export async function timeNodeAlone() {
 
 /** `agentws --version`, spawn to exit. */
 export async function timeVersion() {
-  const run = timeNode(['bin/agentws.js', '--version']);
+  const run = timeNode([agentwsBin(), '--version']);
   if (run.code !== 0) throw new Error(`agentws --version exited with ${run.code}: ${run.stderr.trim()}`);
   return run.ms;
 }
@@ -24,7 +24,7 @@ export async function timeVersion() {
 export function timeConnect(uri, message, timeoutMs = 3_000) {
   return new Promise((resolve, reject) => {
     const started = performance.now();
-    const child = spawn(process.execPath, ['bin/agentws.js', 'connect', uri, message, '--no-color'], {
+    const child = spawn(process.execPath, [agentwsBin(), 'connect', uri, message, '--no-color'], {
       cwd: ROOT,
       stdio: ['ignore', 'pipe', 'pipe'],
     });

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { rssMiB, runLoad } from './children.js';
+import { cpuMs, rssMiB, runLoad } from './children.js';
 import { startBareWs, startServe } from './servers.js';
 import { median, round } from './stats.js';
 
@@ -74,11 +74,14 @@ export async function relayPhase(ctx) {
 export async function latencyPhase(ctx, serve) {
   const count = ctx.quick ? 20 : 100;
   ctx.log(`latency: ${count} sequential seed sessions after 10 warm-up ones`);
+  const cpuBefore = cpuMs(serve.pid);
   const result = await runLoad(
     'sessions',
     { uri: serve.uri, message: MESSAGE, count, parallel: false, warmup: 10, expectTokens: 200 },
     { timeoutMs: 60_000 },
   );
+  const cpu = cpuMs(serve.pid);
+  result.serverCpuMsPerSession = cpu === null || cpuBefore === null ? null : round((cpu - cpuBefore) / (count + 10), 2);
   return result;
 }
 
@@ -88,8 +91,9 @@ export async function concurrencyPhase(ctx, serve) {
   const results = {};
   for (const count of levels) {
     ctx.log(`concurrency: ${count} seed sessions at once`);
-    const before = rssMiB(serve.pid);
-    let peak = before ?? 0;
+    const cpuBefore = cpuMs(serve.pid);
+    const fakeBefore = cpuMs(ctx.fake.pid);
+    let peak = rssMiB(serve.pid) ?? 0;
     const sampler = setInterval(() => (peak = Math.max(peak, rssMiB(serve.pid) ?? 0)), 100);
     try {
       results[count] = await runLoad(
@@ -101,6 +105,15 @@ export async function concurrencyPhase(ctx, serve) {
       clearInterval(sampler);
     }
     results[count].serverPeakRssMiB = round(peak, 1);
+    const cpu = cpuMs(serve.pid);
+    const result = results[count];
+    result.serverCpuMsPerSession = cpu === null || cpuBefore === null ? null : round((cpu - cpuBefore) / count, 2);
+    const fakeCpu = cpuMs(ctx.fake.pid);
+    result.cpuPercent = {
+      serve: cpu === null || cpuBefore === null ? null : round((100 * (cpu - cpuBefore)) / result.wallMs, 0),
+      fakeModel: fakeCpu === null || fakeBefore === null ? null : round((100 * (fakeCpu - fakeBefore)) / result.wallMs, 0),
+      client: result.clientCpuPercent,
+    };
     await sleep(500);
   }
   return results;
@@ -132,6 +145,7 @@ export async function pacedPhase(ctx) {
       { baseURL: ctx.fake.paced, body: poemRequest('bench-200'), count },
       { timeoutMs: 90_000 },
     );
+    const cpuBefore = { serve: cpuMs(serve.pid), fake: cpuMs(ctx.fake.pid) };
     let liveMiB = null;
     let peakMiB = idleWarmMiB ?? 0;
     const sampler = setInterval(() => (peakMiB = Math.max(peakMiB, rssMiB(serve.pid) ?? 0)), 100);
@@ -150,6 +164,11 @@ export async function pacedPhase(ctx) {
     } finally {
       clearInterval(sampler);
     }
+    const busy = (pid, before) => {
+      const now = cpuMs(pid);
+      return now === null || before === null ? null : round((100 * (now - before)) / loaded.wallMs, 0);
+    };
+    loaded.cpuPercent = { serve: busy(serve.pid, cpuBefore.serve), fakeModel: busy(ctx.fake.pid, cpuBefore.fake), client: loaded.clientCpuPercent };
     await sleep(1_000);
     const after1sMiB = rssMiB(serve.pid);
     await sleep(ctx.quick ? 2_000 : 9_000);

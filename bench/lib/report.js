@@ -54,6 +54,7 @@ function table(rows) {
     .join('\n');
 }
 
+const cpuLine = (cpu) => (cpu ? `${cpu.serve ?? 'n/a'} / ${cpu.fakeModel ?? 'n/a'} / ${cpu.client ?? 'n/a'}` : 'n/a');
 const met = (ok) => (ok === undefined ? '' : ok ? 'MET' : 'MISSED');
 
 /** The human-readable report. */
@@ -85,7 +86,7 @@ export function formatReport(report) {
     rows.push(['connect → first token', triple(latency.connectToFirstTokenMs), 'p50 < 5 ms', '', met(targetOf('warm connect → first token p50 (ms)'))]);
     rows.push(['connect → TERMINATE', triple(latency.connectToTerminateMs), 'p50 < 10 ms', '~84 ms', met(targetOf('warm connect → TERMINATE p50 (ms)'))]);
     rows.push(['connect → close (run ended)', triple(latency.connectToCloseMs), '', '', '']);
-    rows.push(['errors', String(latency.errors), '0', '', met(latency.errors === 0)]);
+    rows.push(['errors; server CPU per session', `${latency.errors}; ${ms(latency.serverCpuMsPerSession)}`, '0 errors', '', met(latency.errors === 0)]);
   }
   if (concurrency) {
     head('3. Concurrency: seed sessions (200 tokens) opened at once');
@@ -96,7 +97,8 @@ export function formatReport(report) {
       const ok = count === '200' ? targetOf('200 concurrent sessions wall time (ms)') : r.errors === 0;
       rows.push([`${c}: wall time, sessions/s`, `${ms(r.wallMs)}, ${fixed(r.sessionsPerSec, 0)}/s`, target, autogen, met(ok)]);
       rows.push([`${c}: connect → TERMINATE p50 / p99`, `${ms(r.connectToTerminateMs.p50)} / ${ms(r.connectToTerminateMs.p99)}`, '', '', '']);
-      rows.push([`${c}: errors; server peak RSS`, `${r.errors}; ${fixed(r.serverPeakRssMiB, 1)} MiB`, '', '', '']);
+      rows.push([`${c}: errors; server peak RSS, CPU/session`, `${r.errors}; ${fixed(r.serverPeakRssMiB, 1)} MiB, ${ms(r.serverCpuMsPerSession)}`, '', '', '']);
+      rows.push([`${c}: CPU % server / fake model / clients`, cpuLine(r.cpuPercent), '', '', '']);
     }
   }
   if (paced) {
@@ -108,6 +110,7 @@ export function formatReport(report) {
     rows.push([`fake model alone, ${n} streams at once`, ms(p.sourceLoadedMs), '', '', '']);
     rows.push([`agentws, ${n} sessions at once: added per token`, `${ms(p.agentwsLoadedMs)} (+${ms(p.addedLoadedMs)})`, '', '', '']);
     rows.push([`agentws, ${n} sessions: p99 gap (source p99)`, `${ms(p.p99GapLoadedMs)} (${ms(p.p99GapSourceLoadedMs)})`, '', '', '']);
+    rows.push([`${n} sessions: CPU % server / fake model / clients`, cpuLine(paced.loaded.cpuPercent), '', '', '']);
     rows.push([`agentws, ${n} sessions: wall, errors`, `${ms(paced.loaded.wallMs)}, ${paced.loaded.errors}`, '0 errors', '', met(paced.loaded.errors === 0)]);
     const m = paced.memory;
     head(`4. Memory: agentws serve RSS (${n} live paced sessions)`);

@@ -3,7 +3,7 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { spawnNode, startChild, stopChild } from './children.js';
+import { agentwsBin, spawnNode, startChild, stopChild } from './children.js';
 
 /**
  * The servers of the benchmark, each in its own process: the fake model, `agentws serve` (as a user starts it, from
@@ -74,7 +74,7 @@ export async function startServe({ baseURL, model, maxSessions = 5000, nodeOptio
   const config = join(dir, 'OAI_CONFIG_LIST');
   writeFileSync(config, JSON.stringify([{ model, api_key: 'bench-key', base_url: baseURL }]));
   const port = await freePort();
-  const args = ['bin/agentws.js', 'serve', '--port', String(port), '--config', config, '--max-sessions', String(maxSessions)];
+  const args = [agentwsBin(), 'serve', '--port', String(port), '--config', config, '--max-sessions', String(maxSessions)];
   const child = spawnNode([...nodeOptions, ...args, '--quiet']);
   const stderr = [];
   child.stderr.on('data', (data) => stderr.push(String(data)));

@@ -45,7 +45,11 @@ export function useColor(stream: CliOutput, env: NodeJS.ProcessEnv, flag = true)
 }
 
 /** Calls `handler` on every delivery of the named signals until the returned function is called. */
-export function onSignals(io: CliIO, names: readonly NodeJS.Signals[], handler: (name: NodeJS.Signals) => void): () => void {
+export function onSignals(
+  io: CliIO,
+  names: readonly NodeJS.Signals[],
+  handler: (name: NodeJS.Signals) => void,
+): () => void {
   const listeners = names.map((name) => {
     const listener = (): void => handler(name);
     io.signals.on(name, listener);

@@ -47,9 +47,13 @@ interface Outcome {
 
 function outcomeOfTerminal(event: AgentEvent): Outcome {
   if (event.type === 'termination') {
-    return { code: ExitCode.STOPPED, message: `The run was stopped (${event.content.reason}): ${event.content.termination_reason}` };
+    return {
+      code: ExitCode.STOPPED,
+      message: `The run was stopped (${event.content.reason}): ${event.content.termination_reason}`,
+    };
   }
-  if (event.type === 'error') return { code: ExitCode.SERVER_ERROR, message: `The server reported an error: ${event.content.error}` };
+  if (event.type === 'error')
+    return { code: ExitCode.SERVER_ERROR, message: `The server reported an error: ${event.content.error}` };
   return { code: ExitCode.OK };
 }
 
@@ -81,7 +85,8 @@ export async function connect(options: ConnectOptions, io: CliIO): Promise<numbe
   let interrupt: () => void = () => {};
   const answers: Answers = {
     lines: io.stdin.isTTY ? undefined : new LineReader(io.stdin),
-    ask: (prompt, password) => askTty(prompt, { input: io.stdin, output: promptOut, password, onInterrupt: () => interrupt() }),
+    ask: (prompt, password) =>
+      askTty(prompt, { input: io.stdin, output: promptOut, password, onInterrupt: () => interrupt() }),
   };
   try {
     let message = options.message;
@@ -95,11 +100,24 @@ export async function connect(options: ConnectOptions, io: CliIO): Promise<numbe
         'No message to send: give it as an argument (agentws connect URL "message") or on standard input.',
       );
     }
-    const { ws, mode } = await openSocket(url, { token: options.token, timeoutMs });
-    const outcome = await new Promise<Outcome>((resolve) => {
-      const run = new ConnectRun({ ws, mode, message, options, io, color, promptOut, timeoutMs, answers, resolve });
-      interrupt = () => run.interrupt();
-      run.start();
+    const text = message;
+    const outcome = await new Promise<Outcome>((resolve, reject) => {
+      openSocket(url, { token: options.token, timeoutMs }, (ws, mode) => {
+        const run = new ConnectRun({
+          ws,
+          mode,
+          message: text,
+          options,
+          io,
+          color,
+          promptOut,
+          timeoutMs,
+          answers,
+          resolve,
+        });
+        interrupt = () => run.interrupt();
+        run.start();
+      }).catch(reject);
     });
     if (outcome.code !== ExitCode.OK && outcome.code !== ExitCode.INTERRUPTED) {
       throw new ExitError(outcome.code, outcome.message ?? 'The run did not complete.');
@@ -127,7 +145,6 @@ interface RunInit {
 class ConnectRun {
   readonly #init: RunInit;
   readonly #ws: WebSocket;
-  #outcome: Outcome | undefined;
   #terminal: Outcome | undefined;
   #done = false;
   #messageUsed = false;
@@ -151,7 +168,9 @@ class ConnectRun {
     ws.on('error', (error) => {
       this.#lastError = error.message;
     });
-    ws.on('close', (code, reason) => this.#finish(this.#terminal ?? outcomeOfClose(code, reason.toString(), this.#lastError)));
+    ws.on('close', (code, reason) =>
+      this.#finish(this.#terminal ?? outcomeOfClose(code, reason.toString(), this.#lastError)),
+    );
     this.#stopSignals = onSignals(this.#init.io, ['SIGINT'], () => this.interrupt());
     this.#armIdle();
     if (this.#init.mode === 'text') {
@@ -262,14 +281,16 @@ class ConnectRun {
     if (timeoutMs === null || this.#asking || this.#done) return;
     this.#idleTimer = setTimeout(() => {
       const seconds = timeoutMs / 1000;
-      this.#finish({ code: ExitCode.TIMED_OUT, message: `No message from the server for ${seconds} s (--timeout); gave up.` }, true);
+      this.#finish(
+        { code: ExitCode.TIMED_OUT, message: `No message from the server for ${seconds} s (--timeout); gave up.` },
+        true,
+      );
     }, timeoutMs);
   }
 
   #finish(outcome: Outcome, closeSocket = false): void {
     if (this.#done) return;
     this.#done = true;
-    this.#outcome = outcome;
     clearTimeout(this.#idleTimer);
     clearTimeout(this.#settleTimer);
     this.#stopSignals();
@@ -278,6 +299,6 @@ class ConnectRun {
       if (outcome.code === ExitCode.OK) this.#ws.close(1000);
       else this.#ws.terminate();
     }
-    this.#init.resolve(this.#outcome);
+    this.#init.resolve(outcome);
   }
 }

@@ -47,7 +47,11 @@ export function loadServeConfig(options: ServeConfigOptions): ServeConfig {
   const fromEnv = options.env[envOrFile] !== undefined && options.env[envOrFile]?.trim() !== '';
   const source = fromEnv ? `the environment variable ${envOrFile}` : `the file ${envOrFile}`;
   try {
-    const configList = configListFromJson(envOrFile, { fileLocation, filterDict: filterDictOf(options), env: options.env });
+    const configList = configListFromJson(envOrFile, {
+      fileLocation,
+      filterDict: filterDictOf(options),
+      env: options.env,
+    });
     return { configList, source };
   } catch (error) {
     const notFound = error instanceof ConfigError && error.code === 'CONFIG_NOT_FOUND';
@@ -56,5 +60,8 @@ export function loadServeConfig(options: ServeConfigOptions): ServeConfig {
   const configList = configFromEnv({ env: options.env, ...(options.models?.[0] ? { model: options.models[0] } : {}) });
   if (configList.length > 0) return { configList, source: 'OPENAI_API_KEY' };
   if (!options.required) return { configList: [], source: 'none' };
-  throw new ConfigError('CONFIG_NOT_FOUND', `No model configured: no config list was found and OPENAI_API_KEY is not set. ${NO_MODEL_FIX}`);
+  throw new ConfigError(
+    'CONFIG_NOT_FOUND',
+    `No model configured: no config list was found and OPENAI_API_KEY is not set. ${NO_MODEL_FIX}`,
+  );
 }

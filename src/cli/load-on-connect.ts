@@ -66,13 +66,18 @@ export async function loadOnConnect(specifier: string, cwd: string): Promise<Use
     module = (await import(pathToFileURL(file).href)) as Record<string, unknown>;
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
-    throw new AgentwsError('MODULE_INVALID', `Cannot load the on-connect module ${specifier}: ${reason}`, { cause: error });
+    throw new AgentwsError('MODULE_INVALID', `Cannot load the on-connect module ${specifier}: ${reason}`, {
+      cause: error,
+    });
   }
   const onConnect = pick(module);
   if (typeof onConnect !== 'function') {
     const names = Object.keys(module);
     const has = names.length > 0 ? `It exports: ${names.join(', ')}.` : 'It exports nothing.';
-    throw new AgentwsError('MODULE_INVALID', `The on-connect module ${specifier} has no onConnect function. ${has} ${WHAT_TO_EXPORT}`);
+    throw new AgentwsError(
+      'MODULE_INVALID',
+      `The on-connect module ${specifier} has no onConnect function. ${has} ${WHAT_TO_EXPORT}`,
+    );
   }
   return onConnect as UserOnConnect;
 }

@@ -11,12 +11,12 @@ export interface OpenSocketOptions {
   timeoutMs: number | null;
 }
 
-/** An open connection and the protocol the server chose. */
-export interface OpenSocket {
-  ws: WebSocket;
-  /** `json` when the server selected `agentws.v1`, else AutoGen's text frames. */
-  mode: 'json' | 'text';
-}
+/**
+ * Called with the open socket and the protocol the server chose (`json` when it selected `agentws.v1`), in the
+ * 'open' event itself: a server may send its first frames (and even close) together with the handshake, and
+ * listeners added after an `await` would miss them.
+ */
+export type OnOpen = (ws: WebSocket, mode: 'json' | 'text') => void;
 
 /** `host:port`, `http://…` and `https://…` are accepted for `ws://…` and `wss://…`. Throws a usage error otherwise. */
 export function normalizeUrl(input: string): string {
@@ -41,8 +41,8 @@ export function normalizeUrl(input: string): string {
 }
 
 const STATUS_HINTS: Record<number, string> = {
-  401: 'Pass the server\'s token with --token (or AGENTWS_TOKEN).',
-  403: 'The server refused this client\'s Origin or Host.',
+  401: "Pass the server's token with --token (or AGENTWS_TOKEN).",
+  403: "The server refused this client's Origin or Host.",
   404: 'There is no websocket endpoint at this path; agentws serves / and /ws.',
   503: 'The server is full or shutting down; try again later.',
 };
@@ -72,13 +72,16 @@ function connectError(url: string, error: Error & { code?: string }, timeoutMs: 
       return new ExitError(ExitCode.CANNOT_CONNECT, `Cannot connect to ${url}: the host ${host} was not found.`);
     default:
       if (/handshake has timed out/i.test(error.message)) {
-        return new ExitError(ExitCode.TIMED_OUT, `No answer from ${url} within ${(timeoutMs ?? 0) / 1000} s (--timeout).`);
+        return new ExitError(
+          ExitCode.TIMED_OUT,
+          `No answer from ${url} within ${(timeoutMs ?? 0) / 1000} s (--timeout).`,
+        );
       }
       return new ExitError(ExitCode.CANNOT_CONNECT, `Cannot connect to ${url}: ${error.message}`, { cause: error });
   }
 }
 
-function attempt(url: string, protocols: string[], options: OpenSocketOptions): Promise<OpenSocket> {
+function attempt(url: string, protocols: string[], options: OpenSocketOptions, onOpen: OnOpen): Promise<void> {
   return new Promise((resolve, reject) => {
     const ws = new WebSocket(url, protocols, {
       headers: options.token === undefined ? {} : { Authorization: `Bearer ${options.token}` },
@@ -105,7 +108,8 @@ function attempt(url: string, protocols: string[], options: OpenSocketOptions): 
     });
     ws.once('open', () => {
       ws.off('error', onError);
-      resolve({ ws, mode: ws.protocol === JSON_SUBPROTOCOL ? 'json' : 'text' });
+      onOpen(ws, ws.protocol === JSON_SUBPROTOCOL ? 'json' : 'text');
+      resolve();
     });
   });
 }
@@ -115,16 +119,16 @@ function attempt(url: string, protocols: string[], options: OpenSocketOptions): 
  * subprotocol (AutoGen's Python IOWebsockets) makes `ws` fail the handshake; the connection is then retried without
  * one, in text mode. Failures become {@link ExitError}s: CANNOT_CONNECT, or TIMED_OUT for a handshake timeout.
  */
-export async function openSocket(url: string, options: OpenSocketOptions): Promise<OpenSocket> {
+export async function openSocket(url: string, options: OpenSocketOptions, onOpen: OnOpen): Promise<void> {
   try {
-    return await attempt(url, [JSON_SUBPROTOCOL], options);
+    return await attempt(url, [JSON_SUBPROTOCOL], options, onOpen);
   } catch (error) {
     if (error instanceof ExitError) throw error;
     const failure = error as Error & { code?: string };
     if (!/sent no subprotocol/i.test(failure.message)) throw connectError(url, failure, options.timeoutMs);
   }
   try {
-    return await attempt(url, [], options);
+    return await attempt(url, [], options, onOpen);
   } catch (error) {
     if (error instanceof ExitError) throw error;
     throw connectError(url, error as Error, options.timeoutMs);

@@ -69,20 +69,38 @@ export function createProgram(io: CliIO, state: CliState): Command {
     .description('serve agents over websocket (and the web chat page) on one port')
     .option('-p, --port <port>', 'port to listen on; 0 picks a free one', integer(0, 65535), 8765)
     .option('-H, --host <host>', 'interface to bind (a non-loopback address needs --token)', '127.0.0.1')
-    .option('-c, --config <env-or-file>', 'config list: environment variable (JSON or path) or file [default: OAI_CONFIG_LIST]')
+    .option(
+      '-c, --config <env-or-file>',
+      'config list: environment variable (JSON or path) or file [default: OAI_CONFIG_LIST]',
+    )
     .option('-m, --model <name>', 'use config entries with this model (repeatable)', collect)
-    .option('-f, --filter <key=value>', 'use config entries whose key has this value, e.g. tags=local (repeatable)', keyValue)
+    .option(
+      '-f, --filter <key=value>',
+      'use config entries whose key has this value, e.g. tags=local (repeatable)',
+      keyValue,
+    )
     .option('--on-connect <module>', "run this module's default (or onConnect) export per connection (.js, .mjs, .ts)")
     .option('--demo', 'use the bundled scripted model: no API key needed, replies are not from an LLM')
     .option('--token <token>', 'require this token from clients (default: $AGENTWS_TOKEN)')
     .option('--allow-origin <origin...>', "browser origins allowed besides the server's own ('*' allows any)")
     .option('--max-message-size <bytes>', 'largest client frame: 1048576, 512k, 1m (default: 1m)', bytes)
     .option('--max-sessions <n>', 'concurrent sessions; more are refused with 503 (default: 1000)', integer(1))
-    .option('--input-timeout <seconds>', 'how long an input request waits for the client; 0 waits forever (default: 1800)', seconds)
-    .addOption(
-      new Option('--input-timeout-action <action>', 'on input timeout: end the run, or answer empty').choices(['end', 'empty']).default('end'),
+    .option(
+      '--input-timeout <seconds>',
+      'how long an input request waits for the client; 0 waits forever (default: 1800)',
+      seconds,
     )
-    .option('--shutdown-grace <seconds>', 'on SIGINT/SIGTERM, time running sessions get before closing with 1001', seconds, 5)
+    .addOption(
+      new Option('--input-timeout-action <action>', 'on input timeout: end the run, or answer empty')
+        .choices(['end', 'empty'])
+        .default('end'),
+    )
+    .option(
+      '--shutdown-grace <seconds>',
+      'on SIGINT/SIGTERM, time running sessions get before closing with 1001',
+      seconds,
+      5,
+    )
     .option('--no-web', 'do not serve the web chat page')
     .addOption(new Option('-q, --quiet', 'print errors only').conflicts('verbose'))
     .option('--verbose', 'print more: debug lines, stack traces')

@@ -68,7 +68,13 @@ function paintOutcome(log: CliLogger, outcome: SessionOutcome): string {
   return log.paint.yellow(outcome);
 }
 
-function printBanner(log: CliLogger, server: AgentwsServer, models: Models, agent: string, options: ServeOptions): void {
+function printBanner(
+  log: CliLogger,
+  server: AgentwsServer,
+  models: Models,
+  agent: string,
+  options: ServeOptions,
+): void {
   const { paint } = log;
   log.info(`${paint.bold('agentws')} listening on ${paint.cyan(server.uri)}`);
   if (options.web) {
@@ -77,7 +83,8 @@ function printBanner(log: CliLogger, server: AgentwsServer, models: Models, agen
   }
   if (models.configList.length === 0) log.info('  models: none configured (the module brings its own)');
   for (const entry of models.configList) log.info(`  model:  ${describeConfig(entry)}  (from ${models.source})`);
-  if (options.demo) log.info(paint.yellow(`  note:   ${DEMO_NOTICE}. Set OPENAI_API_KEY or OAI_CONFIG_LIST for a real model.`));
+  if (options.demo)
+    log.info(paint.yellow(`  note:   ${DEMO_NOTICE}. Set OPENAI_API_KEY or OAI_CONFIG_LIST for a real model.`));
   log.info(`  agent:  ${agent}`);
   if (options.token !== undefined) log.info('  auth:   token required (Authorization: Bearer, or the page link above)');
   log.info(paint.gray('Press Ctrl-C to stop.'));
@@ -90,7 +97,12 @@ function printBanner(log: CliLogger, server: AgentwsServer, models: Models, agen
  */
 export async function serve(options: ServeOptions, io: CliIO): Promise<number> {
   loadDotenv({ path: path.join(io.cwd, '.env'), processEnv: io.env as Record<string, string>, quiet: true });
-  const log = createCliLogger({ level: options.level, stdout: io.stdout, stderr: io.stderr, color: options.color && useColor(io.stdout, io.env) });
+  const log = createCliLogger({
+    level: options.level,
+    stdout: io.stdout,
+    stderr: io.stderr,
+    color: options.color && useColor(io.stdout, io.env),
+  });
   const token = options.token ?? (io.env.AGENTWS_TOKEN || undefined);
 
   const models: Models = options.demo
@@ -107,33 +119,24 @@ export async function serve(options: ServeOptions, io: CliIO): Promise<number> {
         close: async () => {},
       };
   let server: AgentwsServer;
+  let agent: string;
   try {
-    let onConnect: OnConnect;
-    let agent: string;
-    if (options.onConnect !== undefined) {
-      const userOnConnect = await loadOnConnect(options.onConnect, io.cwd);
-      const context = { configList: models.configList };
-      onConnect = (iostream) => userOnConnect(iostream, context);
-      agent = `onConnect from ${options.onConnect}`;
-    } else {
-      onConnect = createSeedOnConnect({ configList: models.configList, logger: log });
-      agent = "the seed's chatbot (weather_forecast tool, streaming) and user_proxy (NEVER, ends on TERMINATE)";
-    }
+    const chosen = await chooseAgent(options, models.configList, io, log);
+    agent = chosen.agent;
     server = await runServer({
       host: options.host,
       port: options.port,
-      onConnect,
+      onConnect: chosen.onConnect,
       token,
       allowOrigins: options.allowOrigin,
       maxMessageSize: options.maxMessageSize,
       maxSessions: options.maxSessions,
-      inputTimeoutMs: options.inputTimeout === undefined ? undefined : options.inputTimeout === 0 ? null : options.inputTimeout * 1000,
+      inputTimeoutMs: inputTimeoutMs(options.inputTimeout),
       inputTimeoutAction: options.inputTimeoutAction,
       shutdownGraceMs: Math.round(options.shutdownGrace * 1000),
       web: options.web ? createWebPage({ demo: options.demo }) : false,
       logger: log,
     });
-    printBanner(log, server, models, agent, { ...options, token });
   } catch (error) {
     await models.close();
     throw error;
@@ -143,7 +146,45 @@ export async function serve(options: ServeOptions, io: CliIO): Promise<number> {
   server.endpoint.on('session-end', ({ id, outcome, durationMs }) =>
     log.info(`session ${id.slice(0, 8)} ended: ${paintOutcome(log, outcome)} after ${seconds(durationMs)}`),
   );
+  // Signal handlers go in before the banner: a script that sees "listening on" may signal at once, and a signal
+  // arriving with no handler would kill the process instead of stopping it gracefully.
+  const stopped = untilStopped(server, models, options, io, log);
+  printBanner(log, server, models, agent, { ...options, token });
+  return stopped;
+}
 
+/** `--input-timeout` seconds as the server's option: 0 waits forever (null). */
+function inputTimeoutMs(secondsValue: number | undefined): number | null | undefined {
+  if (secondsValue === undefined) return undefined;
+  return secondsValue === 0 ? null : secondsValue * 1000;
+}
+
+/** The user's module (`--on-connect`), or the seed's agents. */
+async function chooseAgent(
+  options: ServeOptions,
+  configList: LlmConfigEntry[],
+  io: CliIO,
+  log: CliLogger,
+): Promise<{ onConnect: OnConnect; agent: string }> {
+  if (options.onConnect === undefined) {
+    return {
+      onConnect: createSeedOnConnect({ configList, logger: log }),
+      agent: "the seed's chatbot (weather_forecast tool, streaming) and user_proxy (NEVER, ends on TERMINATE)",
+    };
+  }
+  const userOnConnect = await loadOnConnect(options.onConnect, io.cwd);
+  const context = { configList };
+  return { onConnect: (iostream) => userOnConnect(iostream, context), agent: `onConnect from ${options.onConnect}` };
+}
+
+/** Resolves with the exit code once SIGINT/SIGTERM stopped the server (0), or a second signal cut it short (130). */
+function untilStopped(
+  server: AgentwsServer,
+  models: Models,
+  options: ServeOptions,
+  io: CliIO,
+  log: CliLogger,
+): Promise<number> {
   return new Promise<number>((resolve) => {
     let stopping = false;
     const stopSignals = onSignals(io, ['SIGINT', 'SIGTERM'], (signal) => {
@@ -157,7 +198,9 @@ export async function serve(options: ServeOptions, io: CliIO): Promise<number> {
       const running = server.sessionCount;
       log.info(
         `${signal}: stopping. No new sessions` +
-          (running > 0 ? `; ${running} running session(s) get ${options.shutdownGrace} s to finish (Ctrl-C again to stop at once).` : '.'),
+          (running > 0
+            ? `; ${running} running session(s) get ${options.shutdownGrace} s to finish (Ctrl-C again to stop at once).`
+            : '.'),
       );
       void server
         .close()

@@ -54,7 +54,9 @@ function listen(server: Server, host: string, port: number): Promise<number> {
           ),
         );
       } else {
-        reject(new ServerError('LISTEN_FAILED', `Cannot listen on ${host}:${port}: ${error.message}`, { cause: error }));
+        reject(
+          new ServerError('LISTEN_FAILED', `Cannot listen on ${host}:${port}: ${error.message}`, { cause: error }),
+        );
       }
     };
     const onListening = (): void => {
@@ -69,7 +71,11 @@ function listen(server: Server, host: string, port: number): Promise<number> {
 }
 
 function sendPlain(res: ServerResponse, status: number, body: string, type = 'text/plain; charset=utf-8'): void {
-  res.writeHead(status, { 'Content-Type': type, 'Content-Length': Buffer.byteLength(body), 'Cache-Control': 'no-store' });
+  res.writeHead(status, {
+    'Content-Type': type,
+    'Content-Length': Buffer.byteLength(body),
+    'Cache-Control': 'no-store',
+  });
   res.end(body);
 }
 
@@ -104,12 +110,21 @@ export async function runServer(options: ServerOptions): Promise<AgentwsServer> 
   const httpServer = createServer((req: IncomingMessage, res: ServerResponse) => {
     const path = new URL(req.url ?? '/', 'http://x').pathname;
     if (path === '/healthz') {
-      sendPlain(res, 200, JSON.stringify({ status: 'ok', version: VERSION, sessions: endpoint.sessionCount }), 'application/json');
+      sendPlain(
+        res,
+        200,
+        JSON.stringify({ status: 'ok', version: VERSION, sessions: endpoint.sessionCount }),
+        'application/json',
+      );
       return;
     }
     if (page && page.handle(req, res)) return;
     if (path === '/' || path === '/ws') {
-      sendPlain(res, 426, 'This is an agentws websocket endpoint: connect with a websocket client (agentws connect).\n');
+      sendPlain(
+        res,
+        426,
+        'This is an agentws websocket endpoint: connect with a websocket client (agentws connect).\n',
+      );
       return;
     }
     sendPlain(res, 404, 'Not found.\n');

@@ -91,6 +91,14 @@ export class IOWebsockets implements IOStream {
     return this.#seq;
   }
 
+  /**
+   * Bytes sent but not yet handed to the operating system: grows when the client reads slowly. Past the server's
+   * `maxBufferedBytes` the session is dropped; an `onConnect` producing a lot may wait while this is high.
+   */
+  get bufferedAmount(): number {
+    return this.#ws.bufferedAmount;
+  }
+
   /** True once the run's terminal event went out: nothing more is sent. */
   get finished(): boolean {
     return this.#finished;
@@ -116,7 +124,7 @@ export class IOWebsockets implements IOStream {
       }
     }
     if (isTerminalEvent(event)) this.#finished = true;
-    if (this.#ws.bufferedAmount > this.#init.maxBufferedBytes) this.#init.onOverflow();
+
   }
 
   /**
@@ -145,7 +153,8 @@ export class IOWebsockets implements IOStream {
       }
       const outer = options.signal;
       if (outer) {
-        const onAbort = (): void => this.#settle(pending, undefined, new AbortedError('The input request was aborted.'));
+        const onAbort = (): void =>
+          this.#settle(pending, undefined, new AbortedError('The input request was aborted.'));
         if (outer.aborted) onAbort();
         else {
           outer.addEventListener('abort', onAbort, { once: true });
@@ -188,7 +197,12 @@ export class IOWebsockets implements IOStream {
 
   #timeOut(pending: PendingInput): void {
     if (this.#init.inputTimeoutAction === 'empty') this.#settle(pending, '');
-    else this.#settle(pending, undefined, new InputTimeoutError(`No answer to the input request within ${this.#init.inputTimeoutMs} ms.`));
+    else
+      this.#settle(
+        pending,
+        undefined,
+        new InputTimeoutError(`No answer to the input request within ${this.#init.inputTimeoutMs} ms.`),
+      );
   }
 
   #settle(pending: PendingInput, value: string | undefined, error?: Error): void {

@@ -111,10 +111,12 @@ export class Session {
     work.catch(() => {}); // a rejection after the stop has nobody left to tell
     let outcome: SessionOutcome;
     try {
-      await Promise.race([work, stopped]);
+      await work;
       outcome = this.#stop ?? 'completed';
     } catch (error) {
-      outcome = this.#stop ?? (error instanceof InputTimeoutError ? 'input_timeout' : isAbortError(error) ? 'cancelled' : 'error');
+      outcome =
+        this.#stop ??
+        (error instanceof InputTimeoutError ? 'input_timeout' : isAbortError(error) ? 'cancelled' : 'error');
       if (outcome === 'error') this.#reportError(error);
     }
     this.#finish(outcome);
@@ -324,7 +326,9 @@ export class Session {
         return;
       case 'input_response':
         if (!this.iostream.answer(frame.id, frame.value)) {
-          this.#protocolError(`No pending input request has id ${JSON.stringify(frame.id)} (unknown or already answered).`);
+          this.#protocolError(
+            `No pending input request has id ${JSON.stringify(frame.id)} (unknown or already answered).`,
+          );
         }
         return;
     }

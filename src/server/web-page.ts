@@ -1,10 +1,22 @@
 import { readFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { ServerError } from '../errors.js';
 
 /** Serves the web chat page and its assets from the package's `web/` folder. */
 export interface WebPage {
-  /** Answers the request when it is for the page; returns false otherwise. */
+  /** Answers the request when it is for the page; returns false otherwise (so it fits any router as middleware). */
   handle(req: IncomingMessage, res: ServerResponse): boolean;
+}
+
+/** Options of {@link createWebPage}. Defaults in brackets. */
+export interface WebPageOptions {
+  /** Show a banner saying the replies come from the scripted demo model, not an LLM (`serve --demo`). [false] */
+  demo?: boolean;
+  /**
+   * Where the page lives: `'/'` or a folder such as `'/chat/'`. The page opens its websocket at `<path>ws`, so
+   * mount the endpoint there (`attach(server, { path: '/chat/ws', onConnect })`). ['/']
+   */
+  path?: string;
 }
 
 const TYPES: Record<string, string> = {
@@ -14,14 +26,14 @@ const TYPES: Record<string, string> = {
   '.svg': 'image/svg+xml',
 };
 
-/** The files of the page, by URL path. */
+/** The files of the page, by URL path below the page's folder. */
 const FILES: Record<string, string> = {
-  '/': 'index.html',
-  '/index.html': 'index.html',
-  '/app.js': 'app.js',
-  '/view.js': 'view.js',
-  '/style.css': 'style.css',
-  '/favicon.svg': 'favicon.svg',
+  '': 'index.html',
+  'index.html': 'index.html',
+  'app.js': 'app.js',
+  'view.js': 'view.js',
+  'style.css': 'style.css',
+  'favicon.svg': 'favicon.svg',
 };
 
 const SECURITY_HEADERS = {
@@ -33,9 +45,18 @@ const SECURITY_HEADERS = {
 };
 
 /**
- * The page agentws serves at `/`, read once into memory. `demo` adds a banner saying replies are scripted.
+ * The chat page agentws serves (at `/` by `agentws serve`), read once into memory. Mount it into your own server
+ * with `page.handle(req, res) || next()`.
+ * @example const page = createWebPage({ path: '/chat/' }); attach(server, { path: '/chat/ws', onConnect });
  */
-export function createWebPage(options: { demo?: boolean } = {}): WebPage {
+export function createWebPage(options: WebPageOptions = {}): WebPage {
+  const base = options.path ?? '/';
+  if (typeof base !== 'string' || !base.startsWith('/') || !base.endsWith('/') || /[?#\s]/.test(base)) {
+    throw new ServerError(
+      'OPTION_INVALID',
+      `Option path of the web page must be a URL folder that starts and ends with '/', such as '/chat/' (got ${JSON.stringify(base)}).`,
+    );
+  }
   const root = new URL('../../web/', import.meta.url);
   const cache = new Map<string, { body: Buffer; type: string }>();
   for (const [path, file] of Object.entries(FILES)) {
@@ -48,12 +69,19 @@ export function createWebPage(options: { demo?: boolean } = {}): WebPage {
     if (file === 'index.html' && options.demo) {
       body = Buffer.from(body.toString('utf8').replace('<body>', '<body data-demo="true">'));
     }
-    cache.set(path, { body, type: TYPES[file.slice(file.lastIndexOf('.'))] ?? 'application/octet-stream' });
+    cache.set(base + path, { body, type: TYPES[file.slice(file.lastIndexOf('.'))] ?? 'application/octet-stream' });
   }
+  // The page's links are relative: `/chat` must become `/chat/` for them to resolve inside the folder.
+  const folder = base === '/' ? undefined : base.slice(0, -1);
   return {
     handle(req, res) {
       if (req.method !== 'GET' && req.method !== 'HEAD') return false;
       const path = new URL(req.url ?? '/', 'http://x').pathname;
+      if (path === folder) {
+        res.writeHead(308, { Location: base, 'Content-Length': 0 });
+        res.end();
+        return true;
+      }
       const entry = cache.get(path);
       if (!entry) return false;
       res.writeHead(200, { ...SECURITY_HEADERS, 'Content-Type': entry.type, 'Content-Length': entry.body.length });

@@ -77,7 +77,11 @@ const DEFAULTS = {
 
 type ResolvedOptions = typeof DEFAULTS & { onConnect: OnConnect; token: string | undefined };
 
-function checkNumber(name: string, value: number | null, { allowZero = false, integer = false, max = Infinity } = {}): void {
+function checkNumber(
+  name: string,
+  value: number | null,
+  { allowZero = false, integer = false, max = Infinity } = {},
+): void {
   if (value === null) return;
   const ok =
     typeof value === 'number' &&
@@ -129,7 +133,13 @@ function resolveOptions(options: EndpointOptions): ResolvedOptions {
   return merged;
 }
 
-const REASONS = { 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 503: 'Service Unavailable' };
+const REASONS = {
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+  503: 'Service Unavailable',
+};
 
 function refuse(socket: Duplex, refusal: Refusal): void {
   const body = refusal.message + '\n';

@@ -9,7 +9,8 @@ export interface CapturedLogger extends Logger {
 
 export function captureLogger(): CapturedLogger {
   const entries: Array<{ level: 'debug' | 'info' | 'warn' | 'error'; message: string }> = [];
-  const add = (level: 'debug' | 'info' | 'warn' | 'error') => (message: string) => void entries.push({ level, message });
+  const add = (level: 'debug' | 'info' | 'warn' | 'error') => (message: string) =>
+    void entries.push({ level, message });
   return {
     get lines() {
       return entries.map((e) => `${e.level}: ${e.message}`);

@@ -7,10 +7,14 @@ import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest';
 /** Debian's Chromium (`apt-get install chromium`); `.ci/run` installs it. */
 export const CHROMIUM = process.env.AGENTWS_CHROMIUM ?? '/usr/bin/chromium';
 
-/** Why browser tests cannot run here, or undefined when they can. */
-export const noBrowserReason = existsSync(CHROMIUM)
-  ? undefined
-  : `${CHROMIUM} not found: install Debian's chromium (apt-get install -y chromium) or set AGENTWS_CHROMIUM`;
+/**
+ * Why browser tests are skipped here, or undefined when they run. On CI (`CI` set) they always run, so a missing
+ * browser fails them instead of passing silently.
+ */
+export const noBrowserReason =
+  existsSync(CHROMIUM) || process.env.CI
+    ? undefined
+    : `(skipped: ${CHROMIUM} not found; install Debian's chromium with apt-get install -y chromium, or set AGENTWS_CHROMIUM)`;
 
 const FLAGS = [
   '--headless',
@@ -63,11 +67,12 @@ export function usePage(): { readonly page: Page; readonly context: BrowserConte
     page.on('pageerror', (error) => errors.push(error.message));
   });
   afterEach(async (ctx) => {
+    const path = join(RESULTS_DIR, `${fileName(ctx.task.name)}.png`);
     if (ctx.task.result?.state === 'fail' && page) {
       mkdirSync(RESULTS_DIR, { recursive: true });
-      await page
-        .screenshot({ path: join(RESULTS_DIR, `${fileName(ctx.task.name)}.png`), fullPage: true })
-        .catch(() => {});
+      await page.screenshot({ path, fullPage: true }).catch(() => {});
+    } else {
+      rmSync(path, { force: true });
     }
     await context?.close();
   });

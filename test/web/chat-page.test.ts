@@ -1,5 +1,4 @@
 import type { IncomingMessage } from 'node:http';
-import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/server/logger.js';
@@ -11,7 +10,7 @@ import type { HumanInputMode } from '../../src/protocol/events.js';
 import type { FakeOpenAI, FakeReply } from '../../src/testing/index.js';
 import { SEED_POEM, SEED_POEM_TOKENS, seedReplies, startFakeOpenAI } from '../../src/testing/index.js';
 import { SEED_MESSAGE, seedOnConnect } from '../fixtures/seed-agents.js';
-import { noBrowserReason, RESULTS_DIR, usePage } from './browser.js';
+import { noBrowserReason, usePage } from './browser.js';
 
 interface Setup {
   server: AgentwsServer;
@@ -19,7 +18,6 @@ interface Setup {
   /** Console errors and uncaught exceptions of the page (CSP violations show up here). */
   pageErrors: string[];
 }
-
 
 const cleanups: Array<() => Promise<void>> = [];
 afterEach(async () => {
@@ -37,6 +35,7 @@ describe.skipIf(noBrowserReason !== undefined)(`the agentws chat page ${noBrowse
       onConnect?: OnConnect;
       token?: string;
       demo?: boolean;
+      inputTimeoutMs?: number;
     } = {},
   ): Promise<Setup> {
     const fake = await startFakeOpenAI({
@@ -55,6 +54,7 @@ describe.skipIf(noBrowserReason !== undefined)(`the agentws chat page ${noBrowse
       web: createWebPage({ demo: options.demo }),
       onConnect,
       token: options.token,
+      inputTimeoutMs: options.inputTimeoutMs,
       logger: silentLogger,
     });
     cleanups.push(() => server.close({ graceMs: 0 }));
@@ -107,16 +107,17 @@ describe.skipIf(noBrowserReason !== undefined)(`the agentws chat page ${noBrowse
     expect(await poem.locator('.msg-name').innerText()).toBe('chatbot');
     expect(await poem.locator('.msg-body').textContent()).toBe(SEED_POEM);
     // One text node per streamed token: the tokens were appended as they came.
-    const tokens = await poem
-      .locator('.msg-body')
-      .evaluate((body) => Array.from(body.childNodes).map((node) => node.textContent).filter((text) => text !== ''));
+    const tokens = await poem.locator('.msg-body').evaluate((body) =>
+      Array.from(body.childNodes)
+        .map((node) => node.textContent)
+        .filter((text) => text !== ''),
+    );
     expect(tokens).toEqual(SEED_POEM_TOKENS);
     expect(await page.locator('.msg.streaming').count()).toBe(0);
 
     expect(await page.locator('#status').innerText()).toBe('Run finished');
     expect(await page.locator('#message').isDisabled()).toBe(true);
     expect(await page.locator('#stop').isHidden()).toBe(true);
-    await page.screenshot({ path: join(RESULTS_DIR, 'chat-page-seed.png'), fullPage: true });
     expect(pageErrors).toEqual([]);
   });
 
@@ -282,6 +283,23 @@ describe.skipIf(noBrowserReason !== undefined)(`the agentws chat page ${noBrowse
     expect(text).toContain('<i>printed</i>');
     expect(text).toContain('<u>tool</u>');
     expect(await page.evaluate(() => (window as unknown as { __injected?: number }).__injected)).toBeUndefined();
+    expect(pageErrors).toEqual([]);
+  });
+
+  it('ends with the reason when a question is not answered in time, and disables its field', async () => {
+    const { server, pageErrors } = await start({
+      inputTimeoutMs: 300,
+      onConnect: async (iostream) => {
+        await iostream.input('Your name? ');
+      },
+    });
+    const { page } = browser;
+    await page.goto(server.url);
+    const end = await endState(page);
+    expect(end.reason).toBe('input_timeout');
+    expect(end.text).toContain('Timed out waiting for your answer');
+    expect(await page.locator('form.prompt.expired input').isDisabled()).toBe(true);
+    expect(await page.locator('#message').isDisabled()).toBe(true);
     expect(pageErrors).toEqual([]);
   });
 

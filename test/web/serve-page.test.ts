@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ServerProcess } from '../fixtures/server-process.js';
-import { missingBuild, startNodeProcess } from '../fixtures/server-process.js';
+import { startNodeProcess } from '../fixtures/server-process.js';
 import { noBrowserReason, usePage } from './browser.js';
 
 const cleanups: Array<() => Promise<unknown>> = [];
@@ -16,7 +16,7 @@ async function serve(...args: string[]): Promise<{ agentws: ServerProcess; uri: 
   return { agentws, uri: uri! };
 }
 
-const skipReason = noBrowserReason ?? missingBuild();
+const skipReason = noBrowserReason;
 
 describe.skipIf(skipReason !== undefined)(`the page of agentws serve ${skipReason ?? ''}`, () => {
   const browser = usePage();

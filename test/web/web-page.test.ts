@@ -1,4 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { AgentwsServer } from '../../src/server/agentws-server.js';
 import { runServer } from '../../src/server/agentws-server.js';
@@ -77,6 +79,7 @@ describe('the page files', () => {
   it('load nothing from elsewhere: every asset is a file agentws serves (works offline)', () => {
     const refs = [...html.matchAll(/\s(?:src|href)="([^"]+)"/g)].map((m) => m[1]);
     expect(refs.sort()).toEqual(['app.js', 'favicon.svg', 'favicon.svg', 'style.css']);
+    expect(scripts[0]).toContain("from './view.js'");
     for (const source of [html, ...scripts, readFileSync(new URL('style.css', WEB), 'utf8')]) {
       expect(source).not.toMatch(/https?:\/\/(?!www\.w3\.org\/2000\/svg)/);
       expect(source).not.toMatch(/@import|url\(/);
@@ -85,5 +88,34 @@ describe('the page files', () => {
 
   it('never put server text into HTML', () => {
     for (const source of scripts) expect(source).not.toMatch(/innerHTML|outerHTML|insertAdjacentHTML|document\.write/);
+  });
+});
+
+describe('createWebPage({ path })', () => {
+  it('serves the page inside a folder, redirects the bare folder, and leaves other paths alone', async () => {
+    const page = createWebPage({ path: '/chat/' });
+    const httpServer = createServer((req, res) => {
+      if (page.handle(req, res)) return;
+      res.writeHead(418).end('mine');
+    });
+    await new Promise<void>((resolve) => httpServer.listen(0, '127.0.0.1', resolve));
+    const base = `http://127.0.0.1:${(httpServer.address() as AddressInfo).port}`;
+    try {
+      expect(await (await fetch(base + '/chat/')).text()).toBe(readFileSync(new URL('index.html', WEB), 'utf8'));
+      expect((await fetch(base + '/chat/view.js')).status).toBe(200);
+      const bare = await fetch(base + '/chat', { redirect: 'manual' });
+      expect([bare.status, bare.headers.get('location')]).toEqual([308, '/chat/']);
+      expect((await fetch(base + '/')).status).toBe(418);
+      expect((await fetch(base + '/app.js')).status).toBe(418);
+      expect((await fetch(base + '/chat/', { method: 'POST' })).status).toBe(418);
+    } finally {
+      await new Promise((resolve) => httpServer.close(resolve));
+    }
+  });
+
+  it('refuses a path that is not a folder, naming the option', () => {
+    for (const path of ['chat/', '/chat', '/a b/', '/chat/?x=1/']) {
+      expect(() => createWebPage({ path })).toThrow(/Option path of the web page must be a URL folder/);
+    }
   });
 });

@@ -1,0 +1,90 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { ModelHarness } from '../helpers/model-harness.js';
+import { answer, API_KEY, eventsOf, GoodSession, lastError, startModelHarness } from '../helpers/model-harness.js';
+
+/**
+ * A model server that fails (401, 429, 500, hangs, cuts the SSE stream), behind the real LlmClient, while a
+ * well-behaved session runs beside it on the same server and the same fake model.
+ */
+
+const rejections: unknown[] = [];
+const onRejection = (reason: unknown): void => void rejections.push(reason);
+beforeAll(() => void process.on('unhandledRejection', onRejection));
+afterAll(() => {
+  process.off('unhandledRejection', onRejection);
+  expect(rejections).toEqual([]);
+});
+
+let h: ModelHarness;
+afterEach(async () => {
+  await h.idle();
+  expect(h.server.sessionCount).toBe(0);
+  await h.close();
+});
+
+describe('a failing model server', () => {
+  it.each([
+    [401, 'check the api_key of this entry'],
+    [429, 'rate limited or out of quota'],
+    [500, 'The server had an error'],
+  ])('HTTP %i: a fatal LLM_REQUEST_FAILED error saying so, close 1011, no key anywhere', async (status, says) => {
+    h = await startModelHarness();
+    const good = await GoodSession.start(h);
+    good.continue();
+    const bad = await h.client();
+    await answer(bad, 1, `http-${status}`);
+    expect(await bad.closed).toBe(1011);
+    const error = lastError(bad)!;
+    expect(error).toMatchObject({ code: 'LLM_REQUEST_FAILED', fatal: true });
+    expect(error.error).toContain(`HTTP ${status}`);
+    expect(error.error).toContain(says);
+    expect(error.error).not.toMatch(/\n\s+at /); // no stack trace
+    for (const frame of bad.frames) expect(frame).not.toContain(API_KEY);
+    if (status === 401) expect(error.error).toContain('Incorrect API key provided: ***');
+    expect(h.logs.at('error').join('\n')).toContain(`HTTP ${status}`);
+    await h.outcome('error');
+    await good.finish();
+  });
+
+  it('a model that hangs: the client leaving aborts the request', async () => {
+    h = await startModelHarness();
+    const good = await GoodSession.start(h);
+    good.continue();
+    const bad = await h.client();
+    await answer(bad, 1, 'hang');
+    const index = await h.requested('hang');
+    bad.ws.close();
+    await h.fake.waitForRequestClosed(index);
+    await h.outcome('disconnected');
+    await good.finish();
+  });
+
+  it('a model that hangs past timeoutMs: a fatal error saying it timed out, close 1011', async () => {
+    h = await startModelHarness();
+    const good = await GoodSession.start(h);
+    good.continue();
+    const bad = await h.client();
+    await answer(bad, 1, 'timeout');
+    expect(await bad.closed).toBe(1011);
+    expect(lastError(bad)).toMatchObject({ code: 'LLM_REQUEST_FAILED', fatal: true });
+    expect(lastError(bad)?.error).toContain('timed out');
+    await h.fake.waitForRequestClosed(h.requestIndex('timeout'));
+    await good.finish();
+  });
+
+  it('a cut SSE stream: the tokens so far, stream_end, then a fatal error, close 1011', async () => {
+    h = await startModelHarness();
+    const good = await GoodSession.start(h);
+    good.continue();
+    const bad = await h.client();
+    await answer(bad, 1, 'cut');
+    expect(await bad.closed).toBe(1011);
+    const types = bad.events.map((e) => e.type);
+    expect(types.slice(-2)).toEqual(['stream_end', 'error']);
+    const tokens = eventsOf(bad, 'stream').map((e) => (e.content as { content: string }).content);
+    expect(tokens.filter((t) => t !== '')).toHaveLength(5);
+    expect(lastError(bad)).toMatchObject({ code: 'LLM_REQUEST_FAILED', fatal: true });
+    expect(lastError(bad)?.error).toMatch(/stream|connection/);
+    await good.finish();
+  });
+});
