@@ -21,7 +21,9 @@ const body = JSON.stringify({
     {
       role: 'assistant',
       content: null,
-      tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'weather_forecast', arguments: '{"city":"Paris"}' } }],
+      tool_calls: [
+        { id: 'call_1', type: 'function', function: { name: 'weather_forecast', arguments: '{"city":"Paris"}' } },
+      ],
     },
     { role: 'tool', tool_call_id: 'call_1', content: 'The weather forecast for Paris is sunny.' },
   ],
@@ -30,24 +32,28 @@ const body = JSON.stringify({
 /** Streams the reply, calling `onToken` with each content delta's text. */
 function streamReply(onToken) {
   return new Promise((resolve, reject) => {
-    const req = http.request(completions, { method: 'POST', headers: { 'content-type': 'application/json' } }, (res) => {
-      res.setEncoding('utf8');
-      let carry = '';
-      res.on('data', (chunk) => {
-        const text = carry + chunk;
-        let from = 0;
-        for (let end = text.indexOf('\n\n', from); end !== -1; end = text.indexOf('\n\n', from)) {
-          const data = text.slice(from + 6, end);
-          from = end + 2;
-          if (data === '[DONE]') continue;
-          const content = JSON.parse(data).choices[0]?.delta?.content;
-          if (content) onToken(content);
-        }
-        carry = text.slice(from);
-      });
-      res.on('end', resolve);
-      res.on('error', reject);
-    });
+    const req = http.request(
+      completions,
+      { method: 'POST', headers: { 'content-type': 'application/json' } },
+      (res) => {
+        res.setEncoding('utf8');
+        let carry = '';
+        res.on('data', (chunk) => {
+          const text = carry + chunk;
+          let from = 0;
+          for (let end = text.indexOf('\n\n', from); end !== -1; end = text.indexOf('\n\n', from)) {
+            const data = text.slice(from + 6, end);
+            from = end + 2;
+            if (data === '[DONE]') continue;
+            const content = JSON.parse(data).choices[0]?.delta?.content;
+            if (content) onToken(content);
+          }
+          carry = text.slice(from);
+        });
+        res.on('end', resolve);
+        res.on('error', reject);
+      },
+    );
     req.on('error', reject);
     req.end(body);
   });

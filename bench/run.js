@@ -2,7 +2,7 @@
  * agentws's benchmark: `npm run bench` (builds, then `node bench/run.js`). See bench/README.md.
  *
  *   node bench/run.js [--quick] [--json] [--only relay,latency,concurrency,paced,cli] [--paced-ms 20]
- *                     [--profile] [--strict] [--agentws <path/to/bin/agentws.js>]
+ *                     [--profile] [--strict] [--agentws <path/to/bin/agentws.js>] [--wait-idle <seconds>]
  *
  * Starts the fake model, `agentws serve` and the load clients as separate processes on 127.0.0.1, runs each phase
  * with its own time limit, prints a table (or, with --json, the JSON report on stdout) and writes the JSON report to
@@ -13,7 +13,8 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join, resolve } from 'node:path';
-import { FD_LIMIT, ROOT } from './lib/children.js';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { agentwsBin, backgroundCpu, FD_LIMIT, ROOT } from './lib/children.js';
 import { timeConnect, timeNodeAlone, timeVersion } from './lib/cli-timing.js';
 import { cliPhase, concurrencyPhase, latencyPhase, pacedPhase, relayPhase } from './lib/phases.js';
 import { evaluateTargets, formatReport } from './lib/report.js';
@@ -24,7 +25,7 @@ const PHASES = ['relay', 'latency', 'concurrency', 'paced', 'cli'];
 const RUN_LIMIT_MS = 9 * 60_000;
 
 function parseArgs(argv) {
-  const options = { quick: false, json: false, only: PHASES, pacedMs: 20, profile: false, strict: false };
+  const options = { quick: false, json: false, only: PHASES, pacedMs: 20, profile: false, strict: false, waitIdleS: 0 };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (arg === '--quick') options.quick = true;
@@ -34,6 +35,7 @@ function parseArgs(argv) {
     else if (arg === '--only') options.only = String(argv[++i] ?? '').split(',');
     else if (arg === '--paced-ms') options.pacedMs = Number(argv[++i]);
     else if (arg === '--agentws') options.agentws = resolve(String(argv[++i]));
+    else if (arg === '--wait-idle') options.waitIdleS = Number(argv[++i]);
     else if (arg === '--help' || arg === '-h') {
       process.stdout.write(readFileSync(new URL(import.meta.url), 'utf8').split('*/')[0] + '*/\n');
       process.exit(0);
@@ -58,7 +60,11 @@ function machine() {
   const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
   let commit = 'unknown';
   try {
-    commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8', stdio: 'pipe' }).trim();
+    commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      stdio: 'pipe',
+    }).trim();
   } catch {
     // Not a git checkout: the report says so.
   }
@@ -71,6 +77,9 @@ function machine() {
     node: process.version,
     os: `${os.platform()} ${os.release()}`,
     fdLimit: FD_LIMIT,
+    loadAverage: loadAtStart,
+    otherProgramsCpuPercentAtStart: busyAtStart,
+    agentwsBin: agentwsBin(),
     commit,
   };
 }
@@ -103,9 +112,21 @@ const ctx = {
   log,
   fake: undefined,
   /** node options for an `agentws serve` child: with --profile, a CPU profile per server. */
-  serveNode: (name) => (options.profile ? ['--cpu-prof', '--cpu-prof-dir', profileDir, '--cpu-prof-name', `serve-${name}-${process.pid}.cpuprofile`] : []),
+  serveNode: (name) =>
+    options.profile
+      ? ['--cpu-prof', '--cpu-prof-dir', profileDir, '--cpu-prof-name', `serve-${name}-${process.pid}.cpuprofile`]
+      : [],
 };
 
+const loadAtStart = os.loadavg()[0].toFixed(2);
+/** Other programs' CPU before the run: wait (up to --wait-idle seconds) until they leave the machine alone. */
+let busyAtStart = await backgroundCpu();
+const idleBy = performance.now() + options.waitIdleS * 1000;
+while (busyAtStart > 15 && performance.now() < idleBy) {
+  log(`other programs are using ${busyAtStart}% of a core; waiting for the machine to be idle`);
+  await sleep(4_000);
+  busyAtStart = await backgroundCpu();
+}
 const results = {};
 const failures = [];
 const started = performance.now();
@@ -150,6 +171,7 @@ const file = join(ROOT, 'bench', 'results', `bench-${report.machine.date.replace
 writeFileSync(file, JSON.stringify(report, null, 2) + '\n');
 if (options.json) process.stdout.write(JSON.stringify(report, null, 2) + '\n');
 else process.stdout.write(formatReport(report) + `(${report.durationS} s; JSON report: ${file})\n`);
-if (options.profile) log(`CPU profiles of the servers: ${profileDir} (summarise one: node bench/profile-summary.js <file>)`);
+if (options.profile)
+  log(`CPU profiles of the servers: ${profileDir} (summarise one: node bench/profile-summary.js <file>)`);
 const missed = report.targets.some((target) => !target.met);
 process.exit(failures.length > 0 || (options.strict && missed) ? 1 : 0);

@@ -35,7 +35,7 @@ export { WebsocketEndpoint, attach } from './server/websocket-endpoint.js';
 export type { EndpointOptions, EndpointEvents } from './server/websocket-endpoint.js';
 export type { OnConnect, SessionOutcome } from './server/session.js';
 export { createWebPage } from './server/web-page.js';
-export type { WebPage } from './server/web-page.js';
+export type { WebPage, WebPageOptions } from './server/web-page.js';
 export { CloseCode } from './server/close-codes.js';
 export type { Logger } from './server/logger.js';
 export { consoleLogger, silentLogger } from './server/logger.js';

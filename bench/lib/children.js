@@ -155,6 +155,13 @@ function machineBusyMs() {
   }
 }
 
+/** How busy the machine is over `ms` (percent of one core; 200 = both cores of a 2-core machine), or null. */
+export async function backgroundCpu(ms = 1_000) {
+  const probe = cpuProbe([]);
+  await new Promise((resolve) => setTimeout(resolve, ms));
+  return probe().others;
+}
+
 /**
  * Starts measuring CPU use: of each process in `pids` and of the whole machine. The function it returns gives, since
  * then, each process's CPU as a percentage of one core (in `pids` order), and `others`: the machine's busy time that

@@ -34,7 +34,11 @@ export function readSse(baseURL, body, options = {}) {
       url,
       {
         method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: 'Bearer bench', 'content-length': Buffer.byteLength(payload) },
+        headers: {
+          'content-type': 'application/json',
+          authorization: 'Bearer bench',
+          'content-length': Buffer.byteLength(payload),
+        },
       },
       (res) => {
         record.headers = performance.now();

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { cpuMs, rssMiB, runLoad } from './children.js';
+import { cpuProbe, rssMiB, runLoad } from './children.js';
 import { startBareWs, startServe } from './servers.js';
 import { median, round } from './stats.js';
 
@@ -21,7 +21,9 @@ function poemRequest(model) {
       {
         role: 'assistant',
         content: null,
-        tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'weather_forecast', arguments: '{"city":"Paris"}' } }],
+        tool_calls: [
+          { id: 'call_1', type: 'function', function: { name: 'weather_forecast', arguments: '{"city":"Paris"}' } },
+        ],
       },
       { role: 'tool', tool_call_id: 'call_1', content: 'The weather forecast for Paris is sunny.' },
     ],
@@ -41,20 +43,25 @@ export async function relayPhase(ctx) {
   const bare = await startBareWs(ctx.fake.fast, model);
   try {
     const relay = (uri, mode = 'text') => runLoad('relay-ws', { uri, message: MESSAGE, mode, runs });
-    const direct = (reader) => runLoad('relay-model', { baseURL: ctx.fake.fast, body: poemRequest(model), reader, runs });
+    const direct = (reader) =>
+      runLoad('relay-model', { baseURL: ctx.fake.fast, body: poemRequest(model), reader, runs });
     ctx.log(`relay: ${tokens} tokens, median of ${runs} run(s) each`);
+    const probe = cpuProbe([]);
     const text = await relay(serve.uri, 'text');
     const json = await relay(serve.uri, 'json');
+    const othersCpuPercent = probe().others;
     const sdk = await direct('sdk');
     const sse = await direct('sse');
     const bareWs = await relay(`${bare.uri}/frames`);
     const minimalRelay = await relay(`${bare.uri}/relay`);
     for (const [name, result] of Object.entries({ text, json, sdk, sse, bareWs, minimalRelay })) {
-      if (result.tokens !== tokens) throw new Error(`relay ${name}: counted ${result.tokens} tokens, expected ${tokens}`);
+      if (result.tokens !== tokens)
+        throw new Error(`relay ${name}: counted ${result.tokens} tokens, expected ${tokens}`);
     }
     const rate = text.tokensPerSec;
     return {
       tokens,
+      othersCpuPercent,
       agentws: { text, json },
       ceilings: { sdk, sse, bareWs, minimalRelay },
       ratios: {
@@ -74,14 +81,15 @@ export async function relayPhase(ctx) {
 export async function latencyPhase(ctx, serve) {
   const count = ctx.quick ? 20 : 100;
   ctx.log(`latency: ${count} sequential seed sessions after 10 warm-up ones`);
-  const cpuBefore = cpuMs(serve.pid);
+  const probe = cpuProbe([serve.pid, ctx.fake.pid]);
   const result = await runLoad(
     'sessions',
     { uri: serve.uri, message: MESSAGE, count, parallel: false, warmup: 10, expectTokens: 200 },
     { timeoutMs: 60_000 },
   );
-  const cpu = cpuMs(serve.pid);
-  result.serverCpuMsPerSession = cpu === null || cpuBefore === null ? null : round((cpu - cpuBefore) / (count + 10), 2);
+  const cpu = probe(result.clientCpuMs);
+  result.serverCpuMsPerSession = cpu.ms[0] === null ? null : round(cpu.ms[0] / (count + 10), 2);
+  result.othersCpuPercent = cpu.others;
   return result;
 }
 
@@ -91,12 +99,12 @@ export async function concurrencyPhase(ctx, serve) {
   const results = {};
   for (const count of levels) {
     ctx.log(`concurrency: ${count} seed sessions at once`);
-    const cpuBefore = cpuMs(serve.pid);
-    const fakeBefore = cpuMs(ctx.fake.pid);
+    const probe = cpuProbe([serve.pid, ctx.fake.pid]);
     let peak = rssMiB(serve.pid) ?? 0;
     const sampler = setInterval(() => (peak = Math.max(peak, rssMiB(serve.pid) ?? 0)), 100);
+    let result;
     try {
-      results[count] = await runLoad(
+      result = await runLoad(
         'sessions',
         { uri: serve.uri, message: MESSAGE, count, parallel: true, expectTokens: 200 },
         { timeoutMs: 90_000 },
@@ -104,16 +112,16 @@ export async function concurrencyPhase(ctx, serve) {
     } finally {
       clearInterval(sampler);
     }
-    results[count].serverPeakRssMiB = round(peak, 1);
-    const cpu = cpuMs(serve.pid);
-    const result = results[count];
-    result.serverCpuMsPerSession = cpu === null || cpuBefore === null ? null : round((cpu - cpuBefore) / count, 2);
-    const fakeCpu = cpuMs(ctx.fake.pid);
+    const cpu = probe(result.clientCpuMs);
+    result.serverPeakRssMiB = round(peak, 1);
+    result.serverCpuMsPerSession = cpu.ms[0] === null ? null : round(cpu.ms[0] / count, 2);
     result.cpuPercent = {
-      serve: cpu === null || cpuBefore === null ? null : round((100 * (cpu - cpuBefore)) / result.wallMs, 0),
-      fakeModel: fakeCpu === null || fakeBefore === null ? null : round((100 * (fakeCpu - fakeBefore)) / result.wallMs, 0),
+      serve: cpu.procs[0],
+      fakeModel: cpu.procs[1],
       client: result.clientCpuPercent,
+      others: cpu.others,
     };
+    results[count] = result;
     await sleep(500);
   }
   return results;
@@ -145,7 +153,7 @@ export async function pacedPhase(ctx) {
       { baseURL: ctx.fake.paced, body: poemRequest('bench-200'), count },
       { timeoutMs: 90_000 },
     );
-    const cpuBefore = { serve: cpuMs(serve.pid), fake: cpuMs(ctx.fake.pid) };
+    const probe = cpuProbe([serve.pid, ctx.fake.pid]);
     let liveMiB = null;
     let peakMiB = idleWarmMiB ?? 0;
     const sampler = setInterval(() => (peakMiB = Math.max(peakMiB, rssMiB(serve.pid) ?? 0)), 100);
@@ -164,11 +172,13 @@ export async function pacedPhase(ctx) {
     } finally {
       clearInterval(sampler);
     }
-    const busy = (pid, before) => {
-      const now = cpuMs(pid);
-      return now === null || before === null ? null : round((100 * (now - before)) / loaded.wallMs, 0);
+    const cpu = probe(loaded.clientCpuMs);
+    loaded.cpuPercent = {
+      serve: cpu.procs[0],
+      fakeModel: cpu.procs[1],
+      client: loaded.clientCpuPercent,
+      others: cpu.others,
     };
-    loaded.cpuPercent = { serve: busy(serve.pid, cpuBefore.serve), fakeModel: busy(ctx.fake.pid, cpuBefore.fake), client: loaded.clientCpuPercent };
     await sleep(1_000);
     const after1sMiB = rssMiB(serve.pid);
     await sleep(ctx.quick ? 2_000 : 9_000);

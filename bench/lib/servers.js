@@ -20,7 +20,11 @@ function jsonLine(line) {
 
 /** Starts bench/fake-model.js; resolves with `{ fast, paced, stop }` (two base URLs). */
 export async function startFakeModel({ pacedMs }) {
-  const { child, value } = await startChild('the fake model', ['bench/fake-model.js', '--paced-ms', String(pacedMs)], jsonLine);
+  const { child, value } = await startChild(
+    'the fake model',
+    ['bench/fake-model.js', '--paced-ms', String(pacedMs)],
+    jsonLine,
+  );
   return { ...value, pid: child.pid, stop: () => stopChild(child) };
 }
 
@@ -74,7 +78,16 @@ export async function startServe({ baseURL, model, maxSessions = 5000, nodeOptio
   const config = join(dir, 'OAI_CONFIG_LIST');
   writeFileSync(config, JSON.stringify([{ model, api_key: 'bench-key', base_url: baseURL }]));
   const port = await freePort();
-  const args = [agentwsBin(), 'serve', '--port', String(port), '--config', config, '--max-sessions', String(maxSessions)];
+  const args = [
+    agentwsBin(),
+    'serve',
+    '--port',
+    String(port),
+    '--config',
+    config,
+    '--max-sessions',
+    String(maxSessions),
+  ];
   const child = spawnNode([...nodeOptions, ...args, '--quiet']);
   const stderr = [];
   child.stderr.on('data', (data) => stderr.push(String(data)));

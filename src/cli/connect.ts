@@ -8,7 +8,8 @@ import { onSignals, useColor } from './cli-io.js';
 import type { ExitCodeValue } from './exit-codes.js';
 import { ExitCode, ExitError } from './exit-codes.js';
 import { LineReader } from './line-reader.js';
-import { normalizeUrl, openSocket } from './open-socket.js';
+import { normalizeUrl, resolveTarget } from './connect-target.js';
+import { openSocket } from './open-socket.js';
 import { askTty } from './tty-prompt.js';
 
 /** Options of {@link connect} (the flags of `agentws connect`). */
@@ -76,7 +77,8 @@ interface Answers {
  * the exit code (0 when the run completed; otherwise rejects with an {@link ExitError} carrying code and message).
  */
 export async function connect(options: ConnectOptions, io: CliIO): Promise<number> {
-  const url = normalizeUrl(options.url);
+  const target = resolveTarget(options.url, options.message);
+  const url = normalizeUrl(target.url);
   const timeoutMs = options.timeout > 0 ? Math.round(options.timeout * 1000) : null;
   const out = io.stdout;
   /** Prompts go where the person looks; with --json stdout is for the frames only. */
@@ -89,7 +91,7 @@ export async function connect(options: ConnectOptions, io: CliIO): Promise<numbe
       askTty(prompt, { input: io.stdin, output: promptOut, password, onInterrupt: () => interrupt() }),
   };
   try {
-    let message = options.message;
+    let message = target.message;
     if (message === undefined) {
       message = answers.lines ? await answers.lines.next() : await answers.ask('Message: ', false);
       if (message === undefined && !answers.lines) return ExitCode.INTERRUPTED;

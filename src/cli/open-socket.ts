@@ -18,28 +18,6 @@ export interface OpenSocketOptions {
  */
 export type OnOpen = (ws: WebSocket, mode: 'json' | 'text') => void;
 
-/** `host:port`, `http://…` and `https://…` are accepted for `ws://…` and `wss://…`. Throws a usage error otherwise. */
-export function normalizeUrl(input: string): string {
-  let text = input.trim();
-  if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(text)) text = `ws://${text}`;
-  let url: URL;
-  try {
-    url = new URL(text);
-  } catch {
-    throw new ExitError(
-      ExitCode.USAGE,
-      `Invalid url ${JSON.stringify(input)}: expected ws://host:port. The url comes before the message: ` +
-        'agentws connect ws://127.0.0.1:8765 "your message".',
-    );
-  }
-  if (url.protocol === 'http:') url.protocol = 'ws:';
-  else if (url.protocol === 'https:') url.protocol = 'wss:';
-  if (url.protocol !== 'ws:' && url.protocol !== 'wss:') {
-    throw new ExitError(ExitCode.USAGE, `Invalid url ${JSON.stringify(input)}: the scheme must be ws:// or wss://.`);
-  }
-  return url.toString();
-}
-
 const STATUS_HINTS: Record<number, string> = {
   401: "Pass the server's token with --token (or AGENTWS_TOKEN).",
   403: "The server refused this client's Origin or Host.",

@@ -1,6 +1,7 @@
 import { Command, Option } from 'commander';
 import { VERSION } from '../version.js';
 import type { CliIO } from './cli-io.js';
+import { DEFAULT_URL } from './connect-target.js';
 import { bytes, collect, integer, keyValue, seconds } from './parse-options.js';
 
 /** What the program's actions leave for `main`: their exit code, and whether to show stack traces. */
@@ -38,6 +39,7 @@ Models: --config names an environment variable holding JSON or a file path, or a
 const CONNECT_EXAMPLES = `
 Examples:
   $ agentws connect ws://127.0.0.1:8765 "Check out the weather in Paris and write a poem about it."
+  $ agentws connect "Hi"                                # one argument that is not a url: the message
   $ echo "What is 2+2?" | agentws connect              # stdin: first line = message, later lines = answers
   $ agentws connect --json ws://127.0.0.1:8765 "Hi" | jq -r 'select(.type=="stream") | .content.content'
 
@@ -135,7 +137,7 @@ export function createProgram(io: CliIO, state: CliState): Command {
   program
     .command('connect')
     .description('talk to an agentws server from the terminal or a script')
-    .argument('[url]', 'server address', 'ws://127.0.0.1:8765')
+    .argument('[url]', 'server address: ws://host:port or host:port', DEFAULT_URL)
     .argument('[message]', 'first message (default: first line of standard input, else a prompt)')
     .option('-t, --timeout <seconds>', 'give up after this long without a frame from the server; 0 never', seconds, 120)
     .option('--json', 'print every event as one JSON object per line (for jq)')

@@ -114,7 +114,7 @@ describe('agentws connect: exit codes', () => {
   it.each([
     [['connect', 'ws://127.0.0.1:1', '--timeout', 'soon'], /Expected a number of seconds/],
     [['connect', 'ftp://127.0.0.1:1', 'hi'], /the scheme must be ws:\/\/ or wss:\/\//],
-    [['connect', 'hello world'], /The url comes before the message/],
+    [['connect', 'hello world', 'hi'], /The url comes before the message/],
     [['connect', 'ws://127.0.0.1:1', 'a', 'b'], /too many arguments/],
   ])('2 for usage errors: %j', async (args, message) => {
     const result = await runCli(args);

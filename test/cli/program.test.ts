@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import type { CliIO } from '../../src/cli/cli-io.js';
+import { DEFAULT_URL, normalizeUrl, resolveTarget } from '../../src/cli/connect-target.js';
 import { useColor } from '../../src/cli/cli-io.js';
 import { ExitCode, ExitError, exitCodeFor } from '../../src/cli/exit-codes.js';
 import { runCli } from '../../src/cli/main.js';
@@ -89,5 +90,22 @@ describe('useColor', () => {
     expect(useColor(tty, {}, false)).toBe(false);
     expect(useColor(new PassThrough(), {})).toBe(false);
     expect(useColor(new PassThrough(), { FORCE_COLOR: '1' })).toBe(true);
+  });
+});
+
+describe('connect arguments', () => {
+  it('one argument that is not a url is the message for the default server', () => {
+    expect(resolveTarget('Check the weather in Paris', undefined)).toEqual({
+      url: DEFAULT_URL,
+      message: 'Check the weather in Paris',
+    });
+    expect(resolveTarget('localhost:9000', undefined)).toEqual({ url: 'localhost:9000', message: undefined });
+    expect(resolveTarget('wss://agents.example/ws', 'hi')).toEqual({ url: 'wss://agents.example/ws', message: 'hi' });
+  });
+
+  it('accepts host:port and http(s) urls as websocket urls', () => {
+    expect(normalizeUrl('127.0.0.1:9000')).toBe('ws://127.0.0.1:9000/');
+    expect(normalizeUrl('https://agents.example/ws')).toBe('wss://agents.example/ws');
+    expect(() => normalizeUrl('ftp://x')).toThrow(ExitError);
   });
 });
