@@ -20,11 +20,18 @@ function rate(tokens, fromMs, toMs) {
 
 /** Median run of `runs` (by rate) after `warmup` discarded runs. */
 async function bestOf(runs, warmup, once) {
+  const cpuBefore = process.cpuUsage();
   for (let i = 0; i < warmup; i++) await once();
   const results = [];
   for (let i = 0; i < runs; i++) results.push(await once());
+  const cpu = process.cpuUsage(cpuBefore);
+  const runsByRate = results.map((r) => r.tokensPerSec);
   results.sort((a, b) => a.tokensPerSec - b.tokensPerSec);
-  return { ...results[Math.floor(results.length / 2)], runs: results.map((r) => r.tokensPerSec) };
+  return {
+    ...results[Math.floor(results.length / 2)],
+    runs: runsByRate,
+    clientCpuMs: round((cpu.user + cpu.system) / 1000, 0),
+  };
 }
 
 /** One long reply through a websocket server (agentws or the bare one); tokens/s from stream start to stream end. */
@@ -113,7 +120,10 @@ async function sessions({ uri, message, count, parallel, warmup = 0, expectToken
     }
     if (error !== undefined) {
       errorCount++;
-      const kind = error.replace(/[0-9a-f-]{36}/g, '<id>').slice(0, 120);
+      const kind = error
+        .replace(/[0-9a-f-]{36}/g, '<id>')
+        .replace(/\s+/g, ' ')
+        .slice(0, 300);
       errors[kind] = (errors[kind] ?? 0) + 1;
     }
   }

@@ -17,7 +17,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { agentwsBin, backgroundCpu, FD_LIMIT, ROOT } from './lib/children.js';
 import { timeConnect, timeNodeAlone, timeVersion } from './lib/cli-timing.js';
 import { cliPhase, concurrencyPhase, latencyPhase, pacedPhase, relayPhase } from './lib/phases.js';
-import { evaluateTargets, formatReport } from './lib/report.js';
+import { formatReport } from './lib/report.js';
+import { evaluateTargets } from './lib/targets.js';
 import { startFakeModel, startServe } from './lib/servers.js';
 
 const PHASES = ['relay', 'latency', 'concurrency', 'paced', 'cli'];
@@ -170,7 +171,7 @@ mkdirSync(join(ROOT, 'bench', 'results'), { recursive: true });
 const file = join(ROOT, 'bench', 'results', `bench-${report.machine.date.replace(/[:.]/g, '-')}.json`);
 writeFileSync(file, JSON.stringify(report, null, 2) + '\n');
 if (options.json) process.stdout.write(JSON.stringify(report, null, 2) + '\n');
-else process.stdout.write(formatReport(report) + `(${report.durationS} s; JSON report: ${file})\n`);
+else process.stdout.write(formatReport(report) + `JSON report: ${file}\n`);
 if (options.profile)
   log(`CPU profiles of the servers: ${profileDir} (summarise one: node bench/profile-summary.js <file>)`);
 const missed = report.targets.some((target) => !target.met);

@@ -36,20 +36,21 @@ function ratio(a, b) {
 
 /** 1. Relay throughput: one long reply through agentws, and the same machine's ceilings read in the same run. */
 export async function relayPhase(ctx) {
-  const tokens = ctx.quick ? 5_000 : 20_000;
+  const tokens = 20_000;
   const model = `bench-${tokens}`;
-  const runs = ctx.quick ? 1 : 3;
+  const runs = ctx.quick ? 1 : 5;
   const serve = await startServe({ baseURL: ctx.fake.fast, model, nodeOptions: ctx.serveNode('relay') });
   const bare = await startBareWs(ctx.fake.fast, model);
   try {
-    const relay = (uri, mode = 'text') => runLoad('relay-ws', { uri, message: MESSAGE, mode, runs });
+    const warmup = ctx.quick ? 1 : 2;
+    const relay = (uri, mode = 'text') => runLoad('relay-ws', { uri, message: MESSAGE, mode, runs, warmup });
     const direct = (reader) =>
-      runLoad('relay-model', { baseURL: ctx.fake.fast, body: poemRequest(model), reader, runs });
+      runLoad('relay-model', { baseURL: ctx.fake.fast, body: poemRequest(model), reader, runs, warmup });
     ctx.log(`relay: ${tokens} tokens, median of ${runs} run(s) each`);
-    const probe = cpuProbe([]);
+    const probe = cpuProbe([serve.pid, ctx.fake.pid, bare.pid]);
     const text = await relay(serve.uri, 'text');
     const json = await relay(serve.uri, 'json');
-    const othersCpuPercent = probe().others;
+    const othersCpuPercent = probe(text.clientCpuMs + json.clientCpuMs).others;
     const sdk = await direct('sdk');
     const sse = await direct('sse');
     const bareWs = await relay(`${bare.uri}/frames`);
@@ -183,6 +184,15 @@ export async function pacedPhase(ctx) {
     const after1sMiB = rssMiB(serve.pid);
     await sleep(ctx.quick ? 2_000 : 9_000);
     const after10sMiB = rssMiB(serve.pid);
+    // A second round of the same sessions tells retention (the memory is reused: RSS stays level) from a leak (it
+    // grows again by about as much).
+    let secondRound = null;
+    if (!ctx.quick) {
+      ctx.log(`paced: a second round of ${count} sessions, to tell a leak from memory kept for reuse`);
+      const again = await runLoad('sessions', { ...seed, count, parallel: true }, { timeoutMs: 120_000 });
+      await sleep(10_000);
+      secondRound = { errors: again.errors, after10sMiB: round(rssMiB(serve.pid), 1) };
+    }
     const perSessionKiB = liveMiB === null || idleWarmMiB === null ? null : ((liveMiB - idleWarmMiB) * 1024) / count;
     const gapOf = (result) => result.gaps.meanGapMs;
     return {
@@ -207,6 +217,7 @@ export async function pacedPhase(ctx) {
         perSessionKiB: round(perSessionKiB, 1),
         after1sMiB: round(after1sMiB, 1),
         after10sMiB: round(after10sMiB, 1),
+        secondRound,
       },
     };
   } finally {

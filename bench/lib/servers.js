@@ -31,7 +31,7 @@ export async function startFakeModel({ pacedMs }) {
 /** Starts bench/bare-ws.js for the fake model's `model` reply; resolves with `{ uri, tokens, stop }`. */
 export async function startBareWs(baseURL, model) {
   const { child, value } = await startChild('the bare ws server', ['bench/bare-ws.js', baseURL, model], jsonLine);
-  return { ...value, stop: () => stopChild(child) };
+  return { ...value, pid: child.pid, stop: () => stopChild(child) };
 }
 
 const tempDirs = new Set();

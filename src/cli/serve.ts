@@ -38,7 +38,7 @@ export interface ServeOptions {
   shutdownGrace: number;
 }
 
-/** The scripted model of `--demo`: its config list and how to stop it. */
+/** The models `serve` uses, where they came from, and how to stop them (the `--demo` model runs in-process). */
 interface Models {
   configList: LlmConfigEntry[];
   source: string;
@@ -83,8 +83,9 @@ function printBanner(
   }
   if (models.configList.length === 0) log.info('  models: none configured (the module brings its own)');
   for (const entry of models.configList) log.info(`  model:  ${describeConfig(entry)}  (from ${models.source})`);
-  if (options.demo)
+  if (options.demo) {
     log.info(paint.yellow(`  note:   ${DEMO_NOTICE}. Set OPENAI_API_KEY or OAI_CONFIG_LIST for a real model.`));
+  }
   log.info(`  agent:  ${agent}`);
   if (options.token !== undefined) log.info('  auth:   token required (Authorization: Bearer, or the page link above)');
   log.info(paint.gray('Press Ctrl-C to stop.'));

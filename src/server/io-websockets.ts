@@ -124,7 +124,7 @@ export class IOWebsockets implements IOStream {
       }
     }
     if (isTerminalEvent(event)) this.#finished = true;
-
+    if (this.#ws.bufferedAmount > this.#init.maxBufferedBytes) this.#init.onOverflow();
   }
 
   /**

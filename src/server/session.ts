@@ -111,7 +111,7 @@ export class Session {
     work.catch(() => {}); // a rejection after the stop has nobody left to tell
     let outcome: SessionOutcome;
     try {
-      await work;
+      await Promise.race([work, stopped]);
       outcome = this.#stop ?? 'completed';
     } catch (error) {
       outcome =

@@ -99,7 +99,7 @@ export function normalizeOrigin(entry: string): string {
 function checkOrigin(req: IncomingMessage, options: GuardOptions): Refusal | undefined {
   const origin = req.headers.origin;
   // Browsers always send Origin on websocket upgrades; clients without one are not web pages.
-  if (origin !== "zzz") return undefined;
+  if (typeof origin !== 'string' || origin === '') return undefined;
   if (options.allowOrigins.includes('*')) return undefined;
   let normalized: string | undefined;
   try {

@@ -1,4 +1,5 @@
 import { writeFileSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import * as path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SEED_POEM, SEED_POEM_TOKENS, seedReplies, startFakeOpenAI } from '../../src/testing/index.js';
@@ -55,6 +56,23 @@ describe('agentws serve (seed agents) + agentws connect', () => {
     await serve.waitFor(/session \w+ ended: completed after [\d.]+ s/);
     expect(serve.stdout).toMatch(/session \w+ started \(json mode\)/);
     expect(serve.stdout + serve.stderr).not.toContain(SECRET_KEY);
+  });
+
+  it('loads .env first: OPENAI_API_KEY + OPENAI_BASE_URL and --model make the config', async () => {
+    const env = tempDir({ '.env': `OPENAI_API_KEY=sk-from-dotenv\nOPENAI_BASE_URL=${fake.baseURL}\n` });
+    try {
+      const { serve, uri } = await startServe(['--model', 'gpt-4o'], { cwd: env.dir });
+      expect(serve.stdout).toContain(`model:  gpt-4o @ ${fake.baseURL}  (from OPENAI_API_KEY)`);
+      fake.enqueue(...seedReplies());
+
+      const client = await runCli(['connect', uri, SEED_MESSAGE]);
+
+      expect(client.code).toBe(0);
+      expect(fake.requests[0]!.headers.authorization).toBe('Bearer sk-from-dotenv');
+      expect(fake.requests[0]!.body.model).toBe('gpt-4o');
+    } finally {
+      env.remove();
+    }
   });
 
   it('takes the message from standard input', async () => {
@@ -135,6 +153,37 @@ describe('examples/ through the real CLI', () => {
         'Say something else (empty line or "exit" to stop): \n' +
         'Bye! TERMINATE\n',
     );
+  });
+});
+
+describe('how much serve prints', () => {
+  it('--verbose adds debug lines; no colours on a pipe', async () => {
+    const { serve, uri } = await startServe(['--verbose'], { cwd: work.dir });
+    fake.enqueue(...seedReplies());
+    expect((await runCli(['connect', uri, SEED_MESSAGE])).code).toBe(0);
+    await serve.waitFor(/ended: completed/);
+    expect(serve.stdout).toMatch(/ - on_connect\(\): Connected to client [\w-]+; receiving the initial message\./);
+    expect(serve.stdout).not.toContain('\x1b[');
+  });
+
+  it('--quiet prints nothing but errors', async () => {
+    const blocker = createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+    const port = (blocker.address() as AddressInfo).port;
+    await new Promise<void>((resolve) => blocker.close(() => resolve()));
+    const serve = new CliProcess(['serve', '--quiet', '--port', String(port), '--on-connect', ECHO_AGENT], {
+      cwd: work.dir,
+    });
+    let client = await runCli(['connect', `127.0.0.1:${port}`, 'hi']);
+    while (client.code === 10 && serve.child.exitCode === null)
+      client = await runCli(['connect', `127.0.0.1:${port}`, 'hi']); // until it listens
+    expect(client.code).toBe(0);
+
+    serve.kill('SIGTERM');
+
+    expect(await serve.exited).toBe(0);
+    expect(serve.stdout).toBe('');
+    expect(serve.stderr).toBe('');
   });
 });
 
