@@ -35,7 +35,13 @@ export default tseslint.config(
   {
     files: ['web/**/*.js'],
     languageOptions: {
-      globals: { window: 'readonly', document: 'readonly', WebSocket: 'readonly', location: 'readonly', navigator: 'readonly' },
+      globals: {
+        window: 'readonly',
+        document: 'readonly',
+        WebSocket: 'readonly',
+        location: 'readonly',
+        navigator: 'readonly',
+      },
     },
   },
 );

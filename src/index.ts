@@ -37,8 +37,15 @@ export type { OnConnect, SessionOutcome } from './server/session.js';
 export { createWebPage } from './server/web-page.js';
 export type { WebPage, WebPageOptions } from './server/web-page.js';
 export { CloseCode } from './server/close-codes.js';
+export type { CloseCodeValue } from './server/close-codes.js';
+export { TOKEN_SUBPROTOCOL_PREFIX, TEXT_SUBPROTOCOL } from './server/upgrade-guard.js';
 export type { Logger } from './server/logger.js';
 export { consoleLogger, silentLogger } from './server/logger.js';
+
+// the CLI's building blocks, usable without the CLI
+export { createSeedOnConnect } from './cli/seed-on-connect.js';
+export type { SeedOnConnectOptions } from './cli/seed-on-connect.js';
+export type { OnConnectContext } from './cli/load-on-connect.js';
 
 // errors
 export {

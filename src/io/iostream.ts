@@ -24,8 +24,22 @@ export interface IOStream {
   readonly signal?: AbortSignal;
 }
 
-const context = new AsyncLocalStorage<IOStream>();
-let globalDefault: IOStream | undefined;
+interface Registry {
+  context: AsyncLocalStorage<IOStream>;
+  globalDefault: IOStream | undefined;
+}
+
+/**
+ * Kept on `globalThis` under a registered symbol so that two copies of agentws in one process (say the CLI's and the
+ * one a user's onConnect module imports) share the same per-session streams instead of printing to the console.
+ */
+const REGISTRY_KEY = Symbol.for('agentws.iostream.registry');
+const registry: Registry = ((globalThis as Record<symbol, unknown>)[REGISTRY_KEY] as Registry | undefined) ?? {
+  context: new AsyncLocalStorage<IOStream>(),
+  globalDefault: undefined,
+};
+(globalThis as Record<symbol, unknown>)[REGISTRY_KEY] = registry;
+const context = registry.context;
 
 /**
  * The default-stream registry: a process-wide default plus a per-async-context one (AutoGen's ContextVar), so
@@ -39,13 +53,13 @@ export const IOStream = {
 
   /** The process-wide default (the console unless changed). */
   getGlobalDefault(): IOStream {
-    globalDefault ??= new IOConsole();
-    return globalDefault;
+    registry.globalDefault ??= new IOConsole();
+    return registry.globalDefault;
   },
 
   /** Replaces the process-wide default. */
   setGlobalDefault(stream: IOStream): void {
-    globalDefault = stream;
+    registry.globalDefault = stream;
   },
 
   /**
