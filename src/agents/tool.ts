@@ -46,14 +46,20 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+/** Converted schemas, so a schema shared by many sessions' tools is converted once. */
+const convertedSchemas = new WeakMap<z.ZodObject, JsonSchemaObject>();
+
 function jsonSchemaOf(parameters: ToolParameters | undefined, name: string): JsonSchemaObject {
   if (parameters === undefined) return { type: 'object', properties: {} };
   if (parameters instanceof z.ZodType) {
     if (!(parameters instanceof z.ZodObject)) {
       throw new DefinitionError('TOOL_INVALID', `Tool '${name}': 'parameters' must be a zod object schema.`);
     }
+    const cached = convertedSchemas.get(parameters);
+    if (cached) return cached;
     // "input" makes fields with defaults optional, as AutoGen leaves parameters with defaults out of `required`.
     const { $schema: _ignored, ...schema } = z.toJSONSchema(parameters, { io: 'input' });
+    convertedSchemas.set(parameters, schema);
     return schema;
   }
   if (!isPlainObject(parameters) || (parameters.type !== undefined && parameters.type !== 'object')) {

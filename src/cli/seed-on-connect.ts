@@ -18,6 +18,9 @@ export interface SeedOnConnectOptions {
 export const SEED_SYSTEM_MESSAGE =
   "Complete a task given to you and reply TERMINATE when the task is done. If asked about the weather, use tool 'weather_forecast(city)' to get the weather forecast for a city.";
 
+/** The tool's parameters, built once: every session's tool shares the schema (and its JSON form). */
+const WEATHER_PARAMETERS = z.object({ city: z.string().describe('The city') });
+
 /** Python's `str(datetime.now())` to the second: `2024-04-05 12:00:06`. */
 function now(): string {
   const d = new Date();
@@ -55,7 +58,7 @@ export function createSeedOnConnect(options: SeedOnConnectOptions): (iostream: I
       executor: userProxy,
       name: 'weather_forecast',
       description: 'Weather forecast for a city',
-      parameters: z.object({ city: z.string().describe('The city') }),
+      parameters: WEATHER_PARAMETERS,
     });
     logger?.debug(` - on_connect(): Initiating chat with agent chatbot using message '${initialMsg}'`);
     await userProxy.initiateChat(agent, { message: initialMsg });
