@@ -12,7 +12,7 @@ import { median, round } from './stats.js';
 export const MESSAGE = 'Check out the weather in Paris and write a poem about it.';
 
 /** The poem request as agentws's LLM client makes it (after the tool call), for the model-only readers. */
-function poemRequest(model) {
+export function poemRequest(model) {
   return {
     model,
     stream_options: { include_usage: true },
@@ -126,103 +126,6 @@ export async function concurrencyPhase(ctx, serve) {
     await sleep(500);
   }
   return results;
-}
-
-/**
- * 3b and 4. Paced tokens (the fake model waits between tokens): added per-token latency under load, and the server's
- * memory idle, with N live sessions, and after they end. Uses its own fresh `agentws serve`.
- */
-export async function pacedPhase(ctx) {
-  const count = ctx.quick ? 200 : 1_000;
-  const serve = await startServe({ baseURL: ctx.fake.paced, model: 'bench-200', nodeOptions: ctx.serveNode('paced') });
-  try {
-    await sleep(1_000);
-    const idleColdMiB = rssMiB(serve.pid);
-    ctx.log(`paced: warm-up (20 sessions), then 1 session alone, then ${count} at once (${ctx.pacedMs} ms/token)`);
-    const seed = { uri: serve.uri, message: MESSAGE, expectTokens: 200 };
-    await runLoad('sessions', { ...seed, count: 20, parallel: true }, { timeoutMs: 60_000 });
-    await sleep(1_000);
-    const idleWarmMiB = rssMiB(serve.pid);
-    const alone = await runLoad('sessions', { ...seed, count: 1, parallel: false, gaps: true }, { timeoutMs: 60_000 });
-    const sseAlone = await runLoad(
-      'sse-many',
-      { baseURL: ctx.fake.paced, body: poemRequest('bench-200'), count: 1 },
-      { timeoutMs: 60_000 },
-    );
-    const sseLoaded = await runLoad(
-      'sse-many',
-      { baseURL: ctx.fake.paced, body: poemRequest('bench-200'), count },
-      { timeoutMs: 90_000 },
-    );
-    const probe = cpuProbe([serve.pid, ctx.fake.pid]);
-    let liveMiB = null;
-    let peakMiB = idleWarmMiB ?? 0;
-    const sampler = setInterval(() => (peakMiB = Math.max(peakMiB, rssMiB(serve.pid) ?? 0)), 100);
-    let loaded;
-    try {
-      loaded = await runLoad(
-        'sessions',
-        { ...seed, count, parallel: true, gaps: true },
-        {
-          timeoutMs: 120_000,
-          onProgress: (message) => {
-            if (message.event === 'all-streaming') liveMiB = rssMiB(serve.pid);
-          },
-        },
-      );
-    } finally {
-      clearInterval(sampler);
-    }
-    const cpu = probe(loaded.clientCpuMs);
-    loaded.cpuPercent = {
-      serve: cpu.procs[0],
-      fakeModel: cpu.procs[1],
-      client: loaded.clientCpuPercent,
-      others: cpu.others,
-    };
-    await sleep(1_000);
-    const after1sMiB = rssMiB(serve.pid);
-    await sleep(ctx.quick ? 2_000 : 9_000);
-    const after10sMiB = rssMiB(serve.pid);
-    // A second round of the same sessions tells retention (the memory is reused: RSS stays level) from a leak (it
-    // grows again by about as much).
-    let secondRound = null;
-    if (!ctx.quick) {
-      ctx.log(`paced: a second round of ${count} sessions, to tell a leak from memory kept for reuse`);
-      const again = await runLoad('sessions', { ...seed, count, parallel: true }, { timeoutMs: 120_000 });
-      await sleep(10_000);
-      secondRound = { errors: again.errors, after10sMiB: round(rssMiB(serve.pid), 1) };
-    }
-    const perSessionKiB = liveMiB === null || idleWarmMiB === null ? null : ((liveMiB - idleWarmMiB) * 1024) / count;
-    const gapOf = (result) => result.gaps.meanGapMs;
-    return {
-      sessions: count,
-      tokenDelayMs: ctx.pacedMs,
-      loaded,
-      perToken: {
-        sourceAloneMs: gapOf(sseAlone),
-        sourceLoadedMs: gapOf(sseLoaded),
-        agentwsAloneMs: gapOf(alone),
-        agentwsLoadedMs: gapOf(loaded),
-        addedAloneMs: round(gapOf(alone) - gapOf(sseAlone)),
-        addedLoadedMs: round(gapOf(loaded) - gapOf(sseLoaded)),
-        p99GapLoadedMs: loaded.gaps.p99GapMs,
-        p99GapSourceLoadedMs: sseLoaded.gaps.p99GapMs,
-      },
-      memory: {
-        idleColdMiB: round(idleColdMiB, 1),
-        idleWarmMiB: round(idleWarmMiB, 1),
-        liveMiB: round(liveMiB, 1),
-        peakMiB: round(peakMiB, 1),
-        perSessionKiB: round(perSessionKiB, 1),
-        after1sMiB: round(after1sMiB, 1),
-        after10sMiB: round(after10sMiB, 1),
-        secondRound,
-      },
-    };
-  } finally {
-    await serve.stop();
-  }
 }
 
 /** 5. CLI start: `agentws --version` and `agentws connect` to its first frame, each a cold process. */

@@ -90,7 +90,7 @@ function concurrencyRows(concurrency, row) {
   }
 }
 
-function pacedRows(paced, row, head) {
+function pacedRows(paced, row, head, targets) {
   const p = paced.perToken;
   const n = paced.sessions.toLocaleString('en-US');
   row('fake model alone, 1 stream (bare SSE)', ms(p.sourceAloneMs));
@@ -112,23 +112,34 @@ function pacedRows(paced, row, head) {
   row('idle after a warm-up (20 sessions)', mib(m.idleWarmMiB));
   row(`${n} live sessions (peak)`, `${mib(m.liveMiB)} (${mib(m.peakMiB)})`);
   row(
-    'per live session',
+    'per live session (RSS as sampled)',
     `${fixed(m.perSessionKiB, 1)} KiB`,
     '< 100 KiB',
     '~1.6 MiB',
     'server memory per live session (KiB)',
   );
   row('after they end: +1 s, +10 s', `${mib(m.after1sMiB)}, ${mib(m.after10sMiB)}`);
-  if (m.secondRound) {
-    const ok = 'server RSS growth over a second round (MiB)';
-    row(
-      `after a second round of ${n} (+10 s); its errors`,
-      `${mib(m.secondRound.after10sMiB)}; ${m.secondRound.errors}`,
-      'level',
-      '',
-      ok,
-    );
-  }
+  const gc = (g) => (g ? `RSS ${mib(g.rss)}, heap ${mib(g.heapUsed)}` : 'n/a');
+  row('full GC: idle after the warm-up', gc(m.warmGc));
+  row(`full GC: ${n} live sessions (second round)`, gc(m.liveGc));
+  const perGc = 'server memory per live session, after a full GC (KiB)';
+  row('per live session, RSS after a full GC', `${fixed(m.rssAfterGcPerSessionKiB, 1)} KiB`, '< 100 KiB', '', perGc);
+  row('per live session, JS heap after a full GC', `${fixed(m.heapPerSessionKiB, 1)} KiB`);
+  const heapKept = 'server heap kept after sessions end, after a full GC (MiB)';
+  const rssKept = 'server RSS kept after sessions end, after a full GC (MiB)';
+  const met = (name) => targets.find((t) => t.name === name)?.met;
+  const both = met(heapKept) === undefined ? undefined : met(heapKept) && met(rssKept);
+  row('full GC: after they end', gc(m.afterGc), 'back down', '', both);
+  const round2 = m.secondRound;
+  row(
+    `after a second round (+10 s); its errors`,
+    `${mib(round2.after10sMiB)}; ${round2.errors}`,
+    '0 errors',
+    '',
+    round2.errors === 0,
+  );
+  const grew = 'server heap growth over a second round, after a full GC (MiB)';
+  row('full GC: after the second round', gc(round2.afterGc), 'heap level', '', grew);
 }
 
 /** The report as text: machine, one section per phase, targets met, warnings and failures. */
@@ -158,7 +169,7 @@ export function formatReport(report) {
   }
   if (paced) {
     head(`3b. Paced model (${paced.tokenDelayMs} ms/token): mean gap between tokens at the client`);
-    pacedRows(paced, row, head);
+    pacedRows(paced, row, head, targets);
   }
   if (cli) {
     head(`5. CLI start: cold process, median of ${cli.runs}`);

@@ -69,10 +69,10 @@ async function healthy(port, child, timeoutMs = 20_000) {
 
 /**
  * Starts `agentws serve --quiet` as a user would (bin/agentws.js) with a config list naming `model` at `baseURL` and
- * the default onConnect (the seed pair). Resolves with `{ uri, pid, stop }`. `nodeOptions` go to node (e.g.
- * `--cpu-prof`).
+ * the default onConnect (the seed pair). Resolves with `{ uri, pid, stop }`, and `inspectorUrl` with `inspect: true`
+ * (node's inspector on 127.0.0.1, for full GCs in the memory phase). `nodeOptions` go to node (e.g. `--cpu-prof`).
  */
-export async function startServe({ baseURL, model, maxSessions = 5000, nodeOptions = [] }) {
+export async function startServe({ baseURL, model, maxSessions = 5000, nodeOptions = [], inspect = false }) {
   const dir = mkdtempSync(join(tmpdir(), 'agentws-bench-'));
   tempDirs.add(dir);
   const config = join(dir, 'OAI_CONFIG_LIST');
@@ -88,7 +88,7 @@ export async function startServe({ baseURL, model, maxSessions = 5000, nodeOptio
     '--max-sessions',
     String(maxSessions),
   ];
-  const child = spawnNode([...nodeOptions, ...args, '--quiet']);
+  const child = spawnNode([...nodeOptions, ...(inspect ? ['--inspect=127.0.0.1:0'] : []), ...args, '--quiet']);
   const stderr = [];
   child.stderr.on('data', (data) => stderr.push(String(data)));
   child.stdout.resume();
@@ -98,5 +98,17 @@ export async function startServe({ baseURL, model, maxSessions = 5000, nodeOptio
     child.kill('SIGKILL');
     throw new Error(`${error.message}${stderr.length > 0 ? `:\n  ${stderr.join('').trim()}` : ''}`);
   }
-  return { uri: `ws://127.0.0.1:${port}`, pid: child.pid, child, stderr, stop: () => stopChild(child, 10_000) };
+  const inspectorUrl = inspect ? /ws:\/\/127\.0\.0\.1:\d+\/[\w-]+/.exec(stderr.join(''))?.[0] : undefined;
+  if (inspect && inspectorUrl === undefined) {
+    child.kill('SIGKILL');
+    throw new Error('agentws serve --inspect printed no inspector URL');
+  }
+  return {
+    uri: `ws://127.0.0.1:${port}`,
+    pid: child.pid,
+    child,
+    stderr,
+    inspectorUrl,
+    stop: () => stopChild(child, 10_000),
+  };
 }

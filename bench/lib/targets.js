@@ -27,13 +27,28 @@ export function evaluateTargets(results) {
   if (paced) {
     const { memory } = paced;
     add('server memory per live session (KiB)', memory.perSessionKiB, '< 100', memory.perSessionKiB < 100);
+    const perSessionGc = memory.rssAfterGcPerSessionKiB;
+    if (perSessionGc !== null) {
+      add('server memory per live session, after a full GC (KiB)', perSessionGc, '< 100', perSessionGc < 100);
+    }
     add('server idle RSS (MiB)', memory.idleColdMiB, '< 60', memory.idleColdMiB < 60);
     add(`${paced.sessions} paced sessions, errors`, paced.loaded.errors, '= 0', paced.loaded.errors === 0);
-    if (memory.secondRound) {
-      const grew = Math.round((memory.secondRound.after10sMiB - memory.after10sMiB) * 10) / 10;
-      const limit = Math.round((memory.liveMiB - memory.idleWarmMiB) * 10) / 100;
-      add('server RSS growth over a second round (MiB)', grew, `< ${limit} (10% of the live growth)`, grew < limit);
+    const { warmGc, afterGc, liveGc, secondRound } = memory;
+    if (liveGc) {
+      const tenth = (from, to) => Math.max(2, Math.round((to - from) * 10) / 100);
+      const mib = (value) => Math.round(value * 10) / 10;
+      // After they end and a full GC, memory must come back down near where it was before them: the heap within 10%
+      // of what the live sessions added (or 2 MiB), RSS within 25%; and a second round must not add to the heap.
+      const heapLimit = tenth(warmGc.heapUsed, liveGc.heapUsed);
+      const kept = mib(afterGc.heapUsed - warmGc.heapUsed);
+      add('server heap kept after sessions end, after a full GC (MiB)', kept, `< ${heapLimit}`, kept < heapLimit);
+      const rssKept = mib(afterGc.rss - warmGc.rss);
+      const rssLimit = mib(Math.max(8, (liveGc.rss - warmGc.rss) / 4));
+      add('server RSS kept after sessions end, after a full GC (MiB)', rssKept, `< ${rssLimit}`, rssKept < rssLimit);
+      const grew = mib(secondRound.afterGc.heapUsed - afterGc.heapUsed);
+      add('server heap growth over a second round, after a full GC (MiB)', grew, `< ${heapLimit}`, grew < heapLimit);
     }
+    add('second round of paced sessions, errors', secondRound.errors, '= 0', secondRound.errors === 0);
   }
   if (cli) add('agentws --version (ms)', cli.versionMs, '< 150', cli.versionMs < 150);
   return targets;
