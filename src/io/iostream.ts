@@ -24,8 +24,18 @@ export interface IOStream {
   readonly signal?: AbortSignal;
 }
 
+/**
+ * What the async context holds: the stream, strongly while the run is going, then only weakly. Timers and pooled
+ * connections created during a run capture its context and may outlive it by minutes; a strong reference there would
+ * keep a finished session (socket, buffers, agents) in memory.
+ */
+interface ContextBox {
+  stream: IOStream | undefined;
+  weak: WeakRef<IOStream> | undefined;
+}
+
 interface Registry {
-  context: AsyncLocalStorage<IOStream>;
+  context: AsyncLocalStorage<ContextBox>;
   globalDefault: IOStream | undefined;
 }
 
@@ -33,9 +43,9 @@ interface Registry {
  * Kept on `globalThis` under a registered symbol so that two copies of agentws in one process (say the CLI's and the
  * one a user's onConnect module imports) share the same per-session streams instead of printing to the console.
  */
-const REGISTRY_KEY = Symbol.for('agentws.iostream.registry');
+const REGISTRY_KEY = Symbol.for('agentws.iostream.registry.v1');
 const registry: Registry = ((globalThis as Record<symbol, unknown>)[REGISTRY_KEY] as Registry | undefined) ?? {
-  context: new AsyncLocalStorage<IOStream>(),
+  context: new AsyncLocalStorage<ContextBox>(),
   globalDefault: undefined,
 };
 (globalThis as Record<symbol, unknown>)[REGISTRY_KEY] = registry;
@@ -48,7 +58,8 @@ const context = registry.context;
 export const IOStream = {
   /** The stream of the current async context, else the global default, else the console. */
   getDefault(): IOStream {
-    return context.getStore() ?? IOStream.getGlobalDefault();
+    const box = context.getStore();
+    return box?.stream ?? box?.weak?.deref() ?? IOStream.getGlobalDefault();
   },
 
   /** The process-wide default (the console unless changed). */
@@ -67,6 +78,19 @@ export const IOStream = {
    * @example await IOStream.withDefault(iostream, () => userProxy.initiateChat(agent, { message }));
    */
   withDefault<T>(stream: IOStream, fn: () => T): T {
-    return context.run(stream, fn);
+    const box: ContextBox = { stream, weak: undefined };
+    const result = context.run(box, fn);
+    if (isPromiseLike(result)) {
+      const release = (): void => {
+        box.weak = new WeakRef(stream);
+        box.stream = undefined;
+      };
+      result.then(release, release);
+    }
+    return result;
   },
 };
+
+function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
+  return typeof (value as { then?: unknown } | null)?.then === 'function';
+}

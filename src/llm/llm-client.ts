@@ -1,4 +1,5 @@
-import OpenAI, { APIConnectionError, APIConnectionTimeoutError, APIError } from 'openai';
+import type OpenAI from 'openai';
+import type * as OpenAIModule from 'openai';
 import { AbortedError, ConfigError, LlmError } from '../errors.js';
 import { IOStream } from '../io/iostream.js';
 import type { ModelUsage, ToolCall, UsageSummary } from '../protocol/events.js';
@@ -73,17 +74,29 @@ const NON_REQUEST_KEYS = new Set([
   'api_rate_limit',
 ]);
 
+type Sdk = typeof OpenAIModule;
+
+/**
+ * The SDK, imported on the first request: it is a tenth of an idle server's memory and start-up, and a server may
+ * never make a request (text-only agents, health checks).
+ */
+let sdk: Sdk | undefined;
+async function loadSdk(): Promise<Sdk> {
+  sdk ??= await import('openai');
+  return sdk;
+}
+
 /** SDK clients by (base_url, api_key, timeout): building one per session would cost more than the request. */
 const clients = new Map<string, OpenAI>();
 
-function clientFor(entry: LlmConfigEntry, timeoutMs: number): OpenAI {
+function clientFor(OpenAISdk: Sdk, entry: LlmConfigEntry, timeoutMs: number): OpenAI {
   const baseURL = entry.base_url ?? DEFAULT_BASE_URL;
   const apiKey = entry.api_key ?? PLACEHOLDER_API_KEY;
   const key = JSON.stringify([baseURL, apiKey, timeoutMs]);
   let client = clients.get(key);
   if (client === undefined) {
     // maxRetries 0: the config list is the retry policy (AutoGen fails over instead of retrying).
-    client = new OpenAI({ apiKey, baseURL, timeout: timeoutMs, maxRetries: 0 });
+    client = new OpenAISdk.OpenAI({ apiKey, baseURL, timeout: timeoutMs, maxRetries: 0 });
     clients.set(key, client);
   }
   return client;
@@ -152,6 +165,7 @@ export class LlmClient {
   async create(req: CompletionRequest): Promise<CompletionResult> {
     const { signal } = req;
     if (signal?.aborted) throw new AbortedError('The model request was aborted before it started.');
+    const openai = await loadSdk();
     const failures: string[] = [];
     const hints = new Set<string>();
     let lastError: unknown;
@@ -159,7 +173,7 @@ export class LlmClient {
       const entry = this.#entries[i]!;
       const attempt = { streamed: 0 };
       try {
-        const result = this.#stream ? await this.#streamed(entry, req, attempt) : await this.#complete(entry, req);
+        const result = await this.#attempt(openai, entry, req, attempt);
         this.#record(entry, result);
         return result;
       } catch (error) {
@@ -169,7 +183,7 @@ export class LlmClient {
             : new AbortedError('The model request was aborted.', { cause: error });
         }
         lastError = error;
-        const failure = describeFailure(error, entry, this.#timeoutMs);
+        const failure = describeFailure(openai, error, entry, this.#timeoutMs);
         failures.push(`#${i} ${describeConfig(entry)}: ${failure.why}`);
         if (failure.hint) hints.add(`#${i}: ${failure.hint}`);
         const next = this.#entries[i + 1];
@@ -195,6 +209,34 @@ export class LlmClient {
     throw new LlmError('LLM_REQUEST_FAILED', this.#redact(message), { cause: lastError });
   }
 
+  /**
+   * One entry, retried once when a pooled keep-alive connection turns out to be closed by the server before any
+   * response byte (a race every HTTP client has under load; the request never reached the model).
+   */
+  async #attempt(
+    openai: Sdk,
+    entry: LlmConfigEntry,
+    req: CompletionRequest,
+    attempt: { streamed: number },
+  ): Promise<CompletionResult> {
+    for (let tries = 0; ; tries++) {
+      // A controller per request: the SDK adds an abort listener to the signal it gets, and the session's signal
+      // lives as long as the session, so listeners would pile up over a long chat.
+      const controller = new AbortController();
+      const onAbort = (): void => controller.abort(req.signal?.reason);
+      req.signal?.addEventListener('abort', onAbort, { once: true });
+      try {
+        return this.#stream
+          ? await this.#streamed(openai, entry, req, controller.signal, attempt)
+          : await this.#complete(openai, entry, req, controller.signal);
+      } catch (error) {
+        if (tries > 0 || attempt.streamed > 0 || req.signal?.aborted || !isStaleConnection(openai, error)) throw error;
+      } finally {
+        req.signal?.removeEventListener('abort', onAbort);
+      }
+    }
+  }
+
   #body(entry: LlmConfigEntry, req: CompletionRequest): Record<string, unknown> {
     const body: Record<string, unknown> = { ...this.#params };
     for (const [key, value] of Object.entries(entry)) if (!NON_REQUEST_KEYS.has(key)) body[key] = value;
@@ -204,12 +246,17 @@ export class LlmClient {
     return body;
   }
 
-  async #complete(entry: LlmConfigEntry, req: CompletionRequest): Promise<CompletionResult> {
+  async #complete(
+    openai: Sdk,
+    entry: LlmConfigEntry,
+    req: CompletionRequest,
+    signal: AbortSignal,
+  ): Promise<CompletionResult> {
     const body = this.#body(entry, req);
     body.stream = false;
-    const completion = (await clientFor(entry, this.#timeoutMs).chat.completions.create(
+    const completion = (await clientFor(openai, entry, this.#timeoutMs).chat.completions.create(
       body as unknown as OpenAI.ChatCompletionCreateParamsNonStreaming,
-      { signal: req.signal },
+      { signal },
     )) as OpenAI.ChatCompletion;
     const choice = completion.choices[0];
     if (choice === undefined) throw new Error('the response has no choices');
@@ -239,16 +286,18 @@ export class LlmClient {
    * {@link ChatStreamReader}, several times faster than the SDK's per-event async generators.
    */
   async #streamed(
+    openai: Sdk,
     entry: LlmConfigEntry,
     req: CompletionRequest,
+    signal: AbortSignal,
     attempt: { streamed: number },
   ): Promise<CompletionResult> {
     const body = this.#body(entry, req);
     body.stream = true;
     if (!('stream_options' in body)) body.stream_options = { include_usage: true };
     else if (body.stream_options === null || body.stream_options === undefined) delete body.stream_options;
-    const response = await clientFor(entry, this.#timeoutMs)
-      .chat.completions.create(body as unknown as OpenAI.ChatCompletionCreateParamsStreaming, { signal: req.signal })
+    const response = await clientFor(openai, entry, this.#timeoutMs)
+      .chat.completions.create(body as unknown as OpenAI.ChatCompletionCreateParamsStreaming, { signal })
       .asResponse();
     if (response.body === null) throw new Error('the response has no body');
     const reader = response.body.getReader();
@@ -340,7 +389,20 @@ export class LlmClient {
   }
 }
 
-function describeFailure(error: unknown, entry: LlmConfigEntry, timeoutMs: number): Failure {
+/** A connection the pool reused but the server had closed: reset before any response byte. */
+function isStaleConnection(openai: Sdk, error: unknown): boolean {
+  if (!(error instanceof openai.APIConnectionError) || error instanceof openai.APIConnectionTimeoutError) return false;
+  const code = causeCode(error);
+  return (
+    code === 'ECONNRESET' ||
+    code === 'EPIPE' ||
+    code === 'UND_ERR_SOCKET' ||
+    /other side closed/i.test(deepestMessage(error))
+  );
+}
+
+function describeFailure(openai: Sdk, error: unknown, entry: LlmConfigEntry, timeoutMs: number): Failure {
+  const { APIConnectionError, APIConnectionTimeoutError, APIError } = openai;
   const baseUrl = safeUrl(entry.base_url ?? DEFAULT_BASE_URL);
   if (error instanceof APIConnectionTimeoutError) {
     return {

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { Duplex } from 'node:stream';
 import type { WebSocket } from 'ws';
 import { AbortedError, InputTimeoutError, SessionClosedError } from '../errors.js';
 import type { InputOptions, IOStream } from '../io/iostream.js';
@@ -19,6 +20,8 @@ export type InputTimeoutAction = 'end' | 'empty';
 /** @internal Built by the session for each connection. */
 export interface IOWebsocketsInit {
   ws: WebSocket;
+  /** The connection's TCP socket: corked for a tick while frames are sent, so a burst of frames is one write. */
+  socket?: Duplex;
   sessionId: string;
   mode: WireMode;
   color: boolean;
@@ -60,6 +63,11 @@ export class IOWebsockets implements IOStream {
   readonly #init: IOWebsocketsInit;
   #seq = 0;
   #finished = false;
+  #corked = false;
+  readonly #uncork = (): void => {
+    this.#corked = false;
+    this.#init.socket?.uncork();
+  };
   /** JSON mode: requests in the order they were made (plain text frames answer the oldest). */
   readonly #pending: PendingInput[] = [];
   /** Answers that arrived before anyone asked (e.g. the first message, sent right after connecting). */
@@ -111,6 +119,12 @@ export class IOWebsockets implements IOStream {
   send(event: AgentEvent): void {
     if (this.#finished || this.#ws.readyState !== 1) return;
     if (event.type === 'chat_end') this.lastChatEnd = event.content;
+    if (!this.#corked && this.#init.socket) {
+      // One write (one syscall) for all frames of this tick: a model's network chunk holds many tokens.
+      this.#corked = true;
+      this.#init.socket.cork();
+      process.nextTick(this.#uncork);
+    }
     if (this.mode === 'json') {
       this.#seq += 1;
       this.#ws.send(encodeEvent(event, this.#seq, this.#sessionJson));

@@ -1,3 +1,4 @@
+import type { Duplex } from 'node:stream';
 import type { RawData, WebSocket } from 'ws';
 import { AbortedError, InputTimeoutError, isAbortError } from '../errors.js';
 import { IOStream } from '../io/iostream.js';
@@ -60,12 +61,13 @@ export class Session {
   /** Set while the socket is still answering pings (see the endpoint's keepalive). */
   alive = true;
 
-  constructor(ws: WebSocket, id: string, mode: WireMode, color: boolean, settings: SessionSettings) {
+  constructor(ws: WebSocket, id: string, mode: WireMode, color: boolean, settings: SessionSettings, socket?: Duplex) {
     this.id = id;
     this.#ws = ws;
     this.#settings = settings;
     this.iostream = new IOWebsockets({
       ws,
+      socket,
       sessionId: id,
       mode,
       color,

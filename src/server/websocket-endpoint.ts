@@ -232,7 +232,7 @@ export class WebsocketEndpoint extends EventEmitter<EndpointEvents> {
       ws.once('close', () => this.#sockets.delete(ws));
       const id = randomUUID();
       const mode = wantsJson(req) ? 'json' : 'text';
-      const session = new Session(ws, id, mode, wantsColor(req), { ...this.options, redact: this.redact });
+      const session = new Session(ws, id, mode, wantsColor(req), { ...this.options, redact: this.redact }, socket);
       this.#sessions.set(id, session);
       this.#emitSafely('session-start', { id, mode });
       const run = session.run().then((outcome) => {
