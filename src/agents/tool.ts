@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import type { z } from 'zod';
 import { DefinitionError } from '../errors.js';
 import type { ToolSchema } from '../llm/llm-client.js';
 import type { Agent } from './agent.js';
@@ -49,16 +49,43 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 /** Converted schemas, so a schema shared by many sessions' tools is converted once. */
 const convertedSchemas = new WeakMap<z.ZodObject, JsonSchemaObject>();
 
+/**
+ * Zod schemas are recognised by shape, not `instanceof`: the user's zod may be another copy than any agentws could
+ * import, and agentws need not load zod at all (a fifth of an idle server's start-up) unless the user does.
+ */
+function isZodSchema(value: unknown): value is z.ZodType {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    '_zod' in value &&
+    typeof (value as { safeParse?: unknown }).safeParse === 'function'
+  );
+}
+
+function isZodObject(value: z.ZodType): value is z.ZodObject {
+  return (value as { _zod: { def?: { type?: unknown } } })._zod.def?.type === 'object';
+}
+
+/** Zod's `prettifyError` format: one "✖ message" line per issue, with "→ at path" when the issue has a path. */
+function describeIssues(error: z.ZodError): string {
+  return error.issues
+    .map((issue) => {
+      const at = issue.path.length > 0 ? `\n  → at ${issue.path.map(String).join('.')}` : '';
+      return `✖ ${issue.message}${at}`;
+    })
+    .join('\n');
+}
+
 function jsonSchemaOf(parameters: ToolParameters | undefined, name: string): JsonSchemaObject {
   if (parameters === undefined) return { type: 'object', properties: {} };
-  if (parameters instanceof z.ZodType) {
-    if (!(parameters instanceof z.ZodObject)) {
+  if (isZodSchema(parameters)) {
+    if (!isZodObject(parameters)) {
       throw new DefinitionError('TOOL_INVALID', `Tool '${name}': 'parameters' must be a zod object schema.`);
     }
     const cached = convertedSchemas.get(parameters);
     if (cached) return cached;
     // "input" makes fields with defaults optional, as AutoGen leaves parameters with defaults out of `required`.
-    const { $schema: _ignored, ...schema } = z.toJSONSchema(parameters, { io: 'input' });
+    const { $schema: _ignored, ...schema } = parameters.toJSONSchema({ io: 'input' });
     convertedSchemas.set(parameters, schema);
     return schema;
   }
@@ -109,7 +136,7 @@ export function createTool(fn: ToolFunction<never>, options: ToolOptions): Tool 
     type: 'function',
     function: { name, description, parameters: jsonSchemaOf(parameters, name) },
   };
-  const validator = parameters instanceof z.ZodObject ? parameters : undefined;
+  const validator = isZodSchema(parameters) ? parameters : undefined;
   const call = fn as ToolFunction<unknown>;
 
   return {
@@ -121,7 +148,7 @@ export function createTool(fn: ToolFunction<never>, options: ToolOptions): Tool 
       let parsed: unknown = args;
       if (validator) {
         const result = validator.safeParse(args);
-        if (!result.success) throw new Error(z.prettifyError(result.error));
+        if (!result.success) throw new Error(describeIssues(result.error));
         parsed = result.data;
       }
       return serializeResult(await call(parsed, context));

@@ -1,4 +1,3 @@
-import { z } from 'zod';
 import { ConversableAgent } from '../agents/conversable-agent.js';
 import { registerFunction } from '../agents/register-function.js';
 import { UserProxyAgent } from '../agents/user-proxy-agent.js';
@@ -18,14 +17,27 @@ export interface SeedOnConnectOptions {
 export const SEED_SYSTEM_MESSAGE =
   "Complete a task given to you and reply TERMINATE when the task is done. If asked about the weather, use tool 'weather_forecast(city)' to get the weather forecast for a city.";
 
-/** The tool's parameters, built once: every session's tool shares the schema (and its JSON form). */
-const WEATHER_PARAMETERS = z.object({ city: z.string().describe('The city') });
+/**
+ * The tool's parameters as a JSON schema, shared by every session's tool. (A zod schema works the same, see
+ * examples/seed-agent.ts; this built-in agent keeps zod out of the server's start-up.)
+ */
+const WEATHER_PARAMETERS = {
+  type: 'object',
+  properties: { city: { type: 'string', description: 'The city' } },
+  required: ['city'],
+};
 
 /** Python's `str(datetime.now())` to the second: `2024-04-05 12:00:06`. */
 function now(): string {
   const d = new Date();
   const pad = (n: number): string => String(n).padStart(2, '0');
   return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
+}
+
+function weatherForecast(args: Record<string, unknown>): string {
+  const { city } = args;
+  if (typeof city !== 'string' || city === '') throw new Error('"city" must be a non-empty string.');
+  return `The weather forecast for ${city} at ${now()} is sunny.`;
 }
 
 /**
@@ -53,7 +65,7 @@ export function createSeedOnConnect(options: SeedOnConnectOptions): (iostream: I
       maxConsecutiveAutoReply: 10,
       codeExecutionConfig: false,
     });
-    registerFunction(({ city }) => `The weather forecast for ${city} at ${now()} is sunny.`, {
+    registerFunction(weatherForecast, {
       caller: agent,
       executor: userProxy,
       name: 'weather_forecast',
