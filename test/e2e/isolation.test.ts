@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { z } from 'zod';
-import { ConversableAgent, UserProxyAgent, registerFunction, runServer, silentLogger } from '../../src/index.js';
-import type { AgentwsServer, IOWebsockets } from '../../src/index.js';
+import { runServer, silentLogger } from '../../src/index.js';
+import type { AgentwsServer } from '../../src/index.js';
+import { seedOnConnect } from '../fixtures/seed-agents.js';
 import { demoResponder, startFakeOpenAI } from '../../src/testing/index.js';
 import type { FakeOpenAI } from '../../src/testing/index.js';
 import { TestClient } from '../helpers/ws-client.js';
@@ -9,38 +9,16 @@ import { TestClient } from '../helpers/ws-client.js';
 let fake: FakeOpenAI;
 let server: AgentwsServer;
 
-async function onConnect(iostream: IOWebsockets): Promise<void> {
-  const message = await iostream.input();
-  const chatbot = new ConversableAgent({
-    name: 'chatbot',
-    llmConfig: { configList: [{ model: 'gpt-4', base_url: fake.baseURL, api_key: 'sk-test' }], stream: true },
-  });
-  const userProxy = new UserProxyAgent({
-    name: 'user_proxy',
-    humanInputMode: 'NEVER',
-    maxConsecutiveAutoReply: 10,
-    isTerminationMsg: (m) => (m.content ?? '').trimEnd().endsWith('TERMINATE'),
-    codeExecutionConfig: false,
-  });
-  registerFunction(
-    async ({ city }) => {
-      // Interleave the sessions: every tool call yields to the others before answering.
+beforeAll(async () => {
+  fake = await startFakeOpenAI({ respond: demoResponder(), tokenDelayMs: 1 });
+  const onConnect = seedOnConnect({
+    configList: [{ model: 'gpt-4', base_url: fake.baseURL, api_key: 'sk-test' }],
+    // Interleave the sessions: every tool call yields to the others before answering.
+    tool: async ({ city }) => {
       await new Promise((resolve) => setTimeout(resolve, Math.random() * 5));
       return `The weather forecast for ${city} is sunny.`;
     },
-    {
-      caller: chatbot,
-      executor: userProxy,
-      name: 'weather_forecast',
-      description: 'Weather forecast for a city',
-      parameters: z.object({ city: z.string() }),
-    },
-  );
-  await userProxy.initiateChat(chatbot, { message });
-}
-
-beforeAll(async () => {
-  fake = await startFakeOpenAI({ respond: demoResponder(), tokenDelayMs: 1 });
+  });
   server = await runServer({ onConnect, port: 0, logger: silentLogger });
 });
 

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { z } from 'zod';
-import { ConversableAgent, UserProxyAgent, registerFunction, runServer, silentLogger } from '../../src/index.js';
-import type { AgentwsServer, HumanInputMode, IOWebsockets, OnConnect, WireFrame } from '../../src/index.js';
+import { runServer, silentLogger } from '../../src/index.js';
+import type { AgentwsServer, HumanInputMode, OnConnect, WireFrame } from '../../src/index.js';
+import { seedOnConnect } from '../fixtures/seed-agents.js';
 import { isTerminalEvent } from '../../src/protocol/events.js';
 import type { AgentEvent } from '../../src/protocol/events.js';
 import { seedReplies, startFakeOpenAI } from '../../src/testing/index.js';
@@ -21,35 +21,15 @@ const SEED_MESSAGE = 'Check out the weather in Paris and write a poem about it.'
 
 interface PairOptions {
   humanInputMode?: HumanInputMode;
-  maxConsecutiveAutoReply?: number;
   tool?: (args: { city: string }, ctx: { signal: AbortSignal }) => unknown;
 }
 
-/** The seed's agent pair against the fake model, with knobs for the human-input tests. */
+/** The seed's agent pair against the fake model, with knobs for the human-input and cancel tests. */
 function seedPair(fakeServer: FakeOpenAI, options: PairOptions = {}): OnConnect {
-  return async (iostream: IOWebsockets) => {
-    const message = await iostream.input();
-    const chatbot = new ConversableAgent({
-      name: 'chatbot',
-      systemMessage: 'Reply TERMINATE when done.',
-      llmConfig: { configList: [{ model: 'gpt-4', base_url: fakeServer.baseURL, api_key: 'sk-test' }], stream: true },
-    });
-    const userProxy = new UserProxyAgent({
-      name: 'user_proxy',
-      humanInputMode: options.humanInputMode ?? 'NEVER',
-      maxConsecutiveAutoReply: options.maxConsecutiveAutoReply ?? 10,
-      isTerminationMsg: (m) => (m.content ?? '').trimEnd().endsWith('TERMINATE'),
-      codeExecutionConfig: false,
-    });
-    registerFunction(options.tool ?? (({ city }) => `The weather forecast for ${city} is sunny.`), {
-      caller: chatbot,
-      executor: userProxy,
-      name: 'weather_forecast',
-      description: 'Weather forecast for a city',
-      parameters: z.object({ city: z.string() }),
-    });
-    await userProxy.initiateChat(chatbot, { message });
-  };
+  return seedOnConnect({
+    configList: [{ model: 'gpt-4', base_url: fakeServer.baseURL, api_key: 'sk-test' }],
+    ...options,
+  });
 }
 
 async function start(onConnect: OnConnect, extra: Partial<Parameters<typeof runServer>[0]> = {}): Promise<string> {
