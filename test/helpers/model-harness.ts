@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { EventEmitter, once } from 'node:events';
-import { expect } from 'vitest';
+import { afterAll, afterEach, beforeAll, expect } from 'vitest';
 import type { IOStream } from '../../src/io/iostream.js';
 import { IOStream as IOStreamRegistry } from '../../src/io/iostream.js';
 import type { LlmMessage } from '../../src/llm/llm-client.js';
@@ -250,4 +250,24 @@ export class GoodSession {
 /** The last `error` event a client got. */
 export function lastError(client: TestClient): { error: string; code: string; fatal: boolean } | undefined {
   return eventsOf(client, 'error').at(-1)?.content as { error: string; code: string; fatal: boolean } | undefined;
+}
+
+/**
+ * The checks every bad-input test file ends with: no unhandled rejection anywhere in the file, and after each test
+ * the harness goes idle with no live session left, then closes.
+ */
+export function checkEveryTestEndsClean(harness: () => ModelHarness): void {
+  const rejections: unknown[] = [];
+  const onRejection = (reason: unknown): void => void rejections.push(reason);
+  beforeAll(() => void process.on('unhandledRejection', onRejection));
+  afterAll(() => {
+    process.off('unhandledRejection', onRejection);
+    expect(rejections).toEqual([]);
+  });
+  afterEach(async () => {
+    const h = harness();
+    await h.idle();
+    expect(h.server.sessionCount).toBe(0);
+    await h.close();
+  });
 }

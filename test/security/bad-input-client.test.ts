@@ -1,8 +1,9 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { ModelHarness } from '../helpers/model-harness.js';
 import {
   answer,
   AUTH,
+  checkEveryTestEndsClean,
   BIG_TOKEN,
   eventsOf,
   GoodSession,
@@ -18,20 +19,8 @@ import { clientFrame, FrameReader, Opcode, rawSocket } from '../helpers/raw-ws.j
  * session receives every event, the live-session count returns to 0, and no log line holds a secret.
  */
 
-const rejections: unknown[] = [];
-const onRejection = (reason: unknown): void => void rejections.push(reason);
-beforeAll(() => void process.on('unhandledRejection', onRejection));
-afterAll(() => {
-  process.off('unhandledRejection', onRejection);
-  expect(rejections).toEqual([]);
-});
-
 let h: ModelHarness;
-afterEach(async () => {
-  await h.idle();
-  expect(h.server.sessionCount).toBe(0);
-  await h.close();
-});
+checkEveryTestEndsClean(() => h);
 
 describe('bad input from clients', () => {
   it('invalid UTF-8 in a text frame: error INVALID_DATA, close 1007', async () => {

@@ -1,26 +1,22 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { ModelHarness } from '../helpers/model-harness.js';
-import { answer, API_KEY, eventsOf, GoodSession, lastError, startModelHarness } from '../helpers/model-harness.js';
+import {
+  answer,
+  API_KEY,
+  checkEveryTestEndsClean,
+  eventsOf,
+  GoodSession,
+  lastError,
+  startModelHarness,
+} from '../helpers/model-harness.js';
 
 /**
  * A model server that fails (401, 429, 500, hangs, cuts the SSE stream), behind the real LlmClient, while a
  * well-behaved session runs beside it on the same server and the same fake model.
  */
 
-const rejections: unknown[] = [];
-const onRejection = (reason: unknown): void => void rejections.push(reason);
-beforeAll(() => void process.on('unhandledRejection', onRejection));
-afterAll(() => {
-  process.off('unhandledRejection', onRejection);
-  expect(rejections).toEqual([]);
-});
-
 let h: ModelHarness;
-afterEach(async () => {
-  await h.idle();
-  expect(h.server.sessionCount).toBe(0);
-  await h.close();
-});
+checkEveryTestEndsClean(() => h);
 
 describe('a failing model server', () => {
   it.each([
