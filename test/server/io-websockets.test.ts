@@ -105,3 +105,16 @@ describe('IOWebsockets (ported upstream tests)', () => {
     expect(events[2]!.content).toEqual({ objects: ['hi Ada'], sep: ' ', end: '\n' });
   });
 });
+
+describe('await using', () => {
+  it('closes the server at the end of the scope', async () => {
+    let port = 0;
+    {
+      await using scoped = await IOWebsockets.runServer({ port: 0, logger: silentLogger, onConnect: () => {} });
+      port = scoped.port;
+      const client = await TestClient.open(scoped.uri);
+      expect(await client.closed).toBe(1000);
+    }
+    await expect(TestClient.open(`ws://127.0.0.1:${port}`)).rejects.toThrow();
+  });
+});
