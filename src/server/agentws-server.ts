@@ -1,6 +1,5 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { createServer } from 'node:http';
-import type { Duplex } from 'node:stream';
 import { ServerError } from '../errors.js';
 import { VERSION } from '../version.js';
 import type { Logger } from './logger.js';
@@ -129,10 +128,7 @@ export async function runServer(options: ServerOptions): Promise<AgentwsServer> 
     }
     sendPlain(res, 404, 'Not found.\n');
   });
-  httpServer.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-    if (endpoint.matches(req.url)) endpoint.handleUpgrade(req, socket, head);
-    else socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
-  });
+  endpoint.attach(httpServer);
   httpServer.on('clientError', (_error, socket) => socket.destroy());
 
   let actualPort: number;

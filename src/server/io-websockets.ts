@@ -204,11 +204,6 @@ export class IOWebsockets implements IOStream {
     return true;
   }
 
-  /** @internal True while the run waits for the client. */
-  get waitingForInput(): boolean {
-    return this.#pending.length > 0;
-  }
-
   #timeOut(pending: PendingInput): void {
     if (this.#init.inputTimeoutAction === 'empty') this.#settle(pending, '');
     else

@@ -260,8 +260,8 @@ export class Session {
     }
   }
 
-  #protocolError(message: string, fatal = false): void {
-    this.iostream.send({ type: 'error', content: { error: message, code: 'PROTOCOL_ERROR', fatal } });
+  #protocolError(message: string): void {
+    this.iostream.send({ type: 'error', content: { error: message, code: 'PROTOCOL_ERROR', fatal: false } });
   }
 
   #overRate(): boolean {
