@@ -2,6 +2,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { ServerError } from '../errors.js';
 import { JSON_SUBPROTOCOL } from '../protocol/events.js';
+import type { RequestTarget } from './request-target.js';
 
 /** Prefix of the `Sec-WebSocket-Protocol` entry that carries the token (browsers cannot set headers). */
 export const TOKEN_SUBPROTOCOL_PREFIX = 'agentws.token.';
@@ -118,10 +119,9 @@ function checkOrigin(req: IncomingMessage, options: GuardOptions): Refusal | und
   };
 }
 
-function checkToken(req: IncomingMessage, token: string): Refusal | undefined {
+function checkToken(req: IncomingMessage, target: RequestTarget, token: string): Refusal | undefined {
   const from = req.socket.remoteAddress ?? 'unknown address';
-  const url = new URL(req.url ?? '/', 'http://x');
-  if (QUERY_TOKEN_NAMES.some((name) => url.searchParams.has(name))) {
+  if (QUERY_TOKEN_NAMES.some((name) => target.searchParams.has(name))) {
     return {
       status: 401,
       message:
@@ -144,19 +144,27 @@ function checkToken(req: IncomingMessage, token: string): Refusal | undefined {
 }
 
 /**
+ * Checks the Host header against the names the server answers to (on loopback: against DNS rebinding, where a page
+ * on a rebound name would otherwise reach this server as same-origin). Applies to every route, not only upgrades.
+ */
+export function checkHost(req: IncomingMessage, allowHosts: readonly string[]): Refusal | undefined {
+  const host = req.headers.host ?? '';
+  if (allowHosts.length === 0 || allowHosts.includes(hostName(host))) return undefined;
+  return {
+    status: 403,
+    message: 'Host not allowed: connect to this server by its loopback address (127.0.0.1 or localhost).',
+    log: `refused a request for host ${quote(host)} (not a name of this server)`,
+    logKey: `host:${host}`,
+  };
+}
+
+/**
  * Checks an upgrade request: Host (against DNS rebinding on loopback), Origin (browsers only), the subprotocol
  * offer, then the token. Returns undefined when the request may proceed.
  */
-export function checkUpgrade(req: IncomingMessage, options: GuardOptions): Refusal | undefined {
-  const host = req.headers.host ?? '';
-  if (options.allowHosts.length > 0 && !options.allowHosts.includes(hostName(host))) {
-    return {
-      status: 403,
-      message: 'Host not allowed: connect to this server by its loopback address (127.0.0.1 or localhost).',
-      log: `refused an upgrade for host ${quote(host)} (not a name of this server)`,
-      logKey: `host:${host}`,
-    };
-  }
+export function checkUpgrade(req: IncomingMessage, target: RequestTarget, options: GuardOptions): Refusal | undefined {
+  const hostRefusal = checkHost(req, options.allowHosts);
+  if (hostRefusal) return hostRefusal;
   const originRefusal = checkOrigin(req, options);
   if (originRefusal) return originRefusal;
   const offered = offeredProtocols(req);
@@ -167,20 +175,19 @@ export function checkUpgrade(req: IncomingMessage, options: GuardOptions): Refus
       message: `Offer ${JSON_SUBPROTOCOL} (JSON) or ${TEXT_SUBPROTOCOL} (text) alongside the agentws.token.<token> subprotocol.`,
     };
   }
-  if (options.token !== undefined) return checkToken(req, options.token);
+  if (options.token !== undefined) return checkToken(req, target, options.token);
   return undefined;
 }
 
 /** JSON mode when the client offers `agentws.v1` or asks `?protocol=json`. */
-export function wantsJson(req: IncomingMessage): boolean {
+export function wantsJson(req: IncomingMessage, target: RequestTarget): boolean {
   if (offeredProtocols(req).includes(JSON_SUBPROTOCOL)) return true;
-  const url = new URL(req.url ?? '/', 'http://x');
-  return url.searchParams.get('protocol') === 'json';
+  return target.searchParams.get('protocol') === 'json';
 }
 
 /** Colour escapes in text mode only when asked (`?color=1`). */
-export function wantsColor(req: IncomingMessage): boolean {
-  const value = new URL(req.url ?? '/', 'http://x').searchParams.get('color');
+export function wantsColor(target: RequestTarget): boolean {
+  const value = target.searchParams.get('color');
   return value === '1' || value === 'true';
 }
 

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ServerError } from '../errors.js';
+import { parseRequestTarget } from './request-target.js';
 
 /** Serves the web chat page and its assets from the package's `web/` folder. */
 export interface WebPage {
@@ -76,7 +77,9 @@ export function createWebPage(options: WebPageOptions = {}): WebPage {
   return {
     handle(req, res) {
       if (req.method !== 'GET' && req.method !== 'HEAD') return false;
-      const path = new URL(req.url ?? '/', 'http://x').pathname;
+      // A target that does not parse is not the page's; the app's own routes answer it.
+      const path = parseRequestTarget(req.url)?.pathname;
+      if (path === undefined) return false;
       if (path === folder) {
         res.writeHead(308, { Location: base, 'Content-Length': 0 });
         res.end();

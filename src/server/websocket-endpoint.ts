@@ -14,6 +14,8 @@ import type { OnConnect, SessionOutcome } from './session.js';
 import { Session } from './session.js';
 import type { Refusal } from './upgrade-guard.js';
 import { checkUpgrade, normalizeOrigin, selectProtocol, wantsColor, wantsJson } from './upgrade-guard.js';
+import type { RequestTarget } from './request-target.js';
+import { parseRequestTarget } from './request-target.js';
 
 /** Options of a websocket endpoint, shared by `runServer` and `attach`. Defaults in brackets. */
 export interface EndpointOptions {
@@ -141,6 +143,10 @@ const REASONS = {
   503: 'Service Unavailable',
 };
 
+/** A request target that does not parse (`//`, `http://[`): never ours, never a reason to throw. */
+const BAD_TARGET: Refusal = { status: 400, message: 'Bad request target: send a path such as /ws.' };
+const NOT_HERE: Refusal = { status: 404, message: 'No websocket here.' };
+
 function refuse(socket: Duplex, refusal: Refusal): void {
   const body = refusal.message + '\n';
   const extra =
@@ -212,49 +218,72 @@ export class WebsocketEndpoint extends EventEmitter<EndpointEvents> {
     return this.#sessions.size;
   }
 
-  /** True when `path` (the request URL's path) is one this endpoint serves. */
-  matches(url: string | undefined): boolean {
-    const path = new URL(url ?? '/', 'http://x').pathname;
-    return this.options.paths.includes(path);
+  /** True once {@link close} was called: new upgrades are refused with 503. */
+  get closing(): boolean {
+    return this.#closing;
   }
 
-  /** Takes over an upgrade request (call it from a server's `'upgrade'` event). */
+  /** True when the request target's path is one this endpoint serves (false for a target that does not parse). */
+  matches(url: string | undefined): boolean {
+    const target = parseRequestTarget(url);
+    return target !== undefined && this.options.paths.includes(target.pathname);
+  }
+
+  /**
+   * Takes over an upgrade request (call it from a server's `'upgrade'` event). Never throws: an upgrade that cannot
+   * be served is refused with an HTTP status, and anything unexpected destroys that socket only.
+   */
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     socket.on('error', () => socket.destroy());
-    const refusal = this.#check(req);
-    if (refusal) {
-      this.#logRefusal(refusal);
-      refuse(socket, refusal);
-      return;
+    try {
+      const target = parseRequestTarget(req.url);
+      if (target === undefined) {
+        refuse(socket, BAD_TARGET);
+        return;
+      }
+      const refusal = this.#check(req, target);
+      if (refusal) {
+        this.#logRefusal(refusal);
+        refuse(socket, refusal);
+        return;
+      }
+      this.#wss.handleUpgrade(req, socket, head, (ws) => this.#start(ws, req, target, socket));
+    } catch (error) {
+      this.options.logger.error(`cannot take an upgrade: ${error instanceof Error ? error.message : String(error)}`);
+      socket.destroy();
     }
-    this.#wss.handleUpgrade(req, socket, head, (ws) => {
-      this.#sockets.set(ws, new Promise<void>((resolve) => ws.once('close', () => resolve())));
-      ws.once('close', () => this.#sockets.delete(ws));
-      const id = randomUUID();
-      const mode = wantsJson(req) ? 'json' : 'text';
-      const session = new Session(ws, id, mode, wantsColor(req), { ...this.options, redact: this.redact }, socket);
-      this.#sessions.set(id, session);
-      this.#emitSafely('session-start', { id, mode });
-      const run = session.run().then((outcome) => {
-        this.#sessions.delete(id);
-        this.#runs.delete(run);
-        this.#logged.delete('full');
-        this.#emitSafely('session-end', { id, outcome, durationMs: performance.now() - session.startedAt });
-        return outcome;
-      });
-      this.#runs.add(run);
+  }
+
+  #start(ws: WebSocket, req: IncomingMessage, target: RequestTarget, socket: Duplex): void {
+    this.#sockets.set(ws, new Promise<void>((resolve) => ws.once('close', () => resolve())));
+    ws.once('close', () => this.#sockets.delete(ws));
+    const id = randomUUID();
+    const mode = wantsJson(req, target) ? 'json' : 'text';
+    const session = new Session(ws, id, mode, wantsColor(target), { ...this.options, redact: this.redact }, socket);
+    this.#sessions.set(id, session);
+    this.#emitSafely('session-start', { id, mode });
+    const run = session.run().then((outcome) => {
+      this.#sessions.delete(id);
+      this.#runs.delete(run);
+      this.#logged.delete('full');
+      this.#emitSafely('session-end', { id, outcome, durationMs: performance.now() - session.startedAt });
+      return outcome;
     });
+    this.#runs.add(run);
   }
 
   /**
    * Adds this endpoint to an existing HTTP server: upgrades on its `paths` are handled here, others are left to
-   * the server's other upgrade listeners (or refused with 404 when there are none). Call {@link close} before
-   * `server.close()`: the server only closes once every websocket has.
+   * the server's other upgrade listeners (or refused with 404, or 400 for a target that does not parse, when there
+   * are none). Call {@link close} before `server.close()`: the server only closes once every websocket has.
    */
   attach(server: Server): this {
     server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
       if (this.matches(req.url)) this.handleUpgrade(req, socket, head);
-      else if (server.listenerCount('upgrade') === 1) refuse(socket, { status: 404, message: 'No websocket here.' });
+      else if (server.listenerCount('upgrade') === 1) {
+        socket.on('error', () => socket.destroy());
+        refuse(socket, parseRequestTarget(req.url) === undefined ? BAD_TARGET : NOT_HERE);
+      }
     });
     return this;
   }
@@ -283,9 +312,9 @@ export class WebsocketEndpoint extends EventEmitter<EndpointEvents> {
     await Promise.allSettled([...this.#sockets.values()]);
   }
 
-  #check(req: IncomingMessage): Refusal | undefined {
+  #check(req: IncomingMessage, target: RequestTarget): Refusal | undefined {
     if (this.#closing) return { status: 503, message: 'The server is shutting down.' };
-    const refusal = checkUpgrade(req, this.options);
+    const refusal = checkUpgrade(req, target, this.options);
     if (refusal) return refusal;
     if (this.#sessions.size >= this.options.maxSessions) {
       return {

@@ -49,7 +49,7 @@ describe('graceful shutdown: close()', () => {
     expect(server.sessionCount).toBe(0);
   });
 
-  it('running sessions get the grace period to finish; the port stops listening at once', async () => {
+  it('running sessions get the grace period to finish; meanwhile newcomers get 503, then the port closes', async () => {
     server = await runServer({
       port: 0,
       logger: captureLogger(),
@@ -59,13 +59,18 @@ describe('graceful shutdown: close()', () => {
     const request = await client.waitForEvent('input_request');
     const outcome = once(server.endpoint, 'session-end');
     const closing = server.close({ graceMs: 20_000 });
-    // The port stops listening at once: a new connection is refused by the OS.
-    await expect(upgrade(server.uri)).rejects.toMatchObject({ code: 'ECONNREFUSED' });
+    // While the grace period runs, newcomers are told the server is shutting down (503, retry), not refused.
+    await expect(upgrade(server.uri)).resolves.toMatchObject({ status: 503, body: 'The server is shutting down.\n' });
+    const health = await fetch(server.url + 'healthz');
+    expect(health.status).toBe(503);
+    expect(health.headers.get('retry-after')).toBe('5');
     client.send({ type: 'input_response', id: (request.content as { id: string }).id, value: 'in time' });
     expect(await client.closed).toBe(1000);
     expect(client.events.map((e) => e.type)).toEqual(['session', 'input_request', 'print', 'run_completion']);
     expect((await outcome)[0].outcome).toBe('completed');
     await closing;
+    // Once the sessions have ended, the port is closed: a new connection is refused by the OS.
+    await expect(upgrade(server.uri)).rejects.toMatchObject({ code: 'ECONNREFUSED' });
   });
 
   it('ends sessions whose onConnect ignores its signal, and peers that never answer the close frame', async () => {
