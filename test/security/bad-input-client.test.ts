@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { ModelHarness } from '../helpers/model-harness.js';
 import {
@@ -210,5 +211,26 @@ describe('bad input from clients', () => {
     await h.outcome('protocol_error');
     socket.destroy();
     await good.finish();
+  });
+
+  it('a message split into more fragments than ws buffers (16,384) closes 1008, as the docs say', async () => {
+    h = await startModelHarness();
+    const good = await GoodSession.start(h);
+    good.continue();
+    const socket = await rawSocket(h.server.uri, { ...AUTH, 'Sec-WebSocket-Protocol': 'agentws.v1' });
+    const reader = new FrameReader(socket);
+    const CONTINUATION = 0x0;
+    const frames = [clientFrame(Opcode.TEXT, 'a', { fin: false })];
+    for (let i = 0; i < 16_384; i++) frames.push(clientFrame(CONTINUATION, 'a', { fin: false }));
+    socket.write(Buffer.concat(frames));
+    await reader.waitFor(() => reader.closeCode !== undefined, 'the close frame');
+    expect(reader.closeCode).toBe(1008);
+    await h.outcome('protocol_error');
+    socket.destroy();
+    await good.finish();
+    for (const doc of ['security.md', 'protocol.md']) {
+      const text = readFileSync(new URL(`../../docs/${doc}`, import.meta.url), 'utf8');
+      expect(text, doc).toMatch(/^\| 1008 .*16,384 fragments/m);
+    }
   });
 });
