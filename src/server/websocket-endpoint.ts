@@ -202,7 +202,7 @@ export class WebsocketEndpoint extends EventEmitter<EndpointEvents> {
     };
     this.#wss = new WebSocketServer(wsOptions);
     if (this.options.pingIntervalMs > 0) {
-      this.#pingTimer = setInterval(() => this.#ping(), this.options.pingIntervalMs);
+      this.#pingTimer = setInterval(() => this.keepalive(), this.options.pingIntervalMs);
       this.#pingTimer.unref();
     }
     if (this.options.allowOrigins.includes('*') && this.options.token === undefined) {
@@ -345,7 +345,12 @@ export class WebsocketEndpoint extends EventEmitter<EndpointEvents> {
     }
   }
 
-  #ping(): void {
+  /**
+   * One keepalive round, what the ping timer runs every `pingIntervalMs`: drops each peer that did not answer the
+   * previous round's ping, then pings the others. Public so a server with `pingIntervalMs: 0` can drive keepalive
+   * from its own clock (and tests from events rather than the scheduler).
+   */
+  keepalive(): void {
     for (const session of this.#sessions.values()) session.ping();
   }
 }

@@ -107,15 +107,36 @@ describe('input timeout (a session waiting on input)', () => {
 
 describe('ping/pong keepalive', () => {
   it('keeps a peer that answers pings', async () => {
-    const s = await start({ pingIntervalMs: 20, onConnect: async (io) => io.print(await io.input()) });
-    const client = await TestClient.open(s.uri);
-    let pings = 0;
-    client.ws.on('ping', () => (pings += 1));
-    while (pings < 5) await once(client.ws, 'ping');
+    // Keepalive driven round by round (pingIntervalMs 0 in start()), each round only once the last pong is back:
+    // what is tested is the rule, not whether the scheduler runs this process within a ping interval.
+    const s = await start({ onConnect: async (io) => io.print(await io.input()) });
+    const client = await TestClient.open(s.uri, 'agentws.v1');
+    const request = await client.waitForEvent('input_request');
+    for (let round = 1; round <= 5; round++) {
+      const pinged = once(client.ws, 'ping');
+      s.endpoint.keepalive();
+      await pinged;
+      // ws queued its pong before emitting 'ping'; the server answering a protocol ping sent after it proves
+      // the server has read that pong.
+      client.send({ type: 'ping' });
+      await client.waitFor((frames) => frames.filter((f) => f.includes('"type":"pong"')).length === round);
+    }
     expect(s.sessionCount).toBe(1);
-    client.send('still here');
+    client.send({ type: 'input_response', id: (request.content as { id: string }).id, value: 'still here' });
     expect(await client.closed).toBe(1000);
-    expect(client.frames).toEqual(['still here\n']);
+    expect(client.events.find((e) => e.type === 'print')?.content).toMatchObject({ objects: ['still here'] });
+    expect(outcomes).toEqual(['completed']);
+  });
+
+  it('drops a peer that has not answered the previous ping by the next round', async () => {
+    const s = await start({ onConnect: async (io) => void (await io.input()) });
+    const socket = await rawSocket(s.uri); // reads nothing, so never answers a ping
+    while (s.sessionCount === 0) await once(s.endpoint, 'session-start');
+    s.endpoint.keepalive();
+    s.endpoint.keepalive();
+    await idle(s);
+    expect(outcomes).toEqual(['unresponsive']);
+    socket.destroy();
   });
 
   it('drops a peer that stops reading while the run is idle, even when onConnect ignores its signal', async () => {
