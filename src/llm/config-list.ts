@@ -35,7 +35,8 @@ export interface ConfigFromEnvOptions {
   model?: string;
 }
 
-const DEFAULT_BASE_URL = 'https://api.openai.com/v1';
+/** Where an entry without `base_url` sends its requests. */
+export const DEFAULT_BASE_URL = 'https://api.openai.com/v1';
 const HOW_TO_FIX =
   'Set OAI_CONFIG_LIST to a JSON list or a file path, or create the file; see OAI_CONFIG_LIST.example.';
 
@@ -54,6 +55,7 @@ export function configListFromJson(
   let source: string;
   let fromEnvText = false;
   if (value !== undefined && value.trim() !== '') {
+    if (isDirectory(value)) throw notAFile(value);
     if (isFile(value)) {
       source = `the file ${value} (named by the environment variable ${envOrFile})`;
       text = readConfigFile(value, source);
@@ -65,6 +67,7 @@ export function configListFromJson(
   } else {
     const file = path.join(fileLocation, envOrFile);
     source = `the file ${file}`;
+    if (isDirectory(file)) throw notAFile(file);
     if (!isFile(file)) {
       throw new ConfigError(
         'CONFIG_NOT_FOUND',
@@ -211,6 +214,24 @@ function isFile(file: string): boolean {
   } catch {
     return false;
   }
+}
+
+function isDirectory(file: string): boolean {
+  try {
+    return statSync(file).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+/** A folder given where the file belongs (`--config ./configs`): say so, rather than "does not exist". */
+function notAFile(dir: string): ConfigError {
+  const resolved = path.resolve(dir);
+  return new ConfigError(
+    'CONFIG_INVALID',
+    `The config list path ${resolved} is a directory, not a file: give the path of the config list file itself ` +
+      `(e.g. ${path.join(resolved, 'OAI_CONFIG_LIST')}).`,
+  );
 }
 
 function readConfigFile(file: string, source: string): string {

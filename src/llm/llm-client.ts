@@ -1,10 +1,11 @@
 import type OpenAI from 'openai';
-import type * as OpenAIModule from 'openai';
 import { AbortedError, ConfigError, LlmError } from '../errors.js';
 import { IOStream } from '../io/iostream.js';
 import type { ModelUsage, ToolCall, UsageSummary } from '../protocol/events.js';
-import { describeConfig, safeUrl, validateConfigList, type LlmConfigEntry } from './config-list.js';
-import { ChatStreamReader } from './chat-stream.js';
+import { describeConfig, validateConfigList, type LlmConfigEntry } from './config-list.js';
+import { ChatStreamReader, DEFAULT_MAX_EVENT_SIZE } from './chat-stream.js';
+import { clipDetail, describeFailure, isStaleConnection } from './describe-failure.js';
+import { clientFor, loadSdk, type Sdk } from './openai-sdk.js';
 
 /** AutoGen's `llm_config`. Keys other than the ones below are passed to the API as request parameters. */
 export interface LlmConfig {
@@ -13,8 +14,23 @@ export interface LlmConfig {
   /** Stream tokens to the current IOStream. Default: `false`. */
   stream?: boolean;
   temperature?: number;
-  /** Per request: until the response headers, then the longest silence allowed in a stream. Default: 600 000 (10 min). */
+  /**
+   * The idle timeout of one request: the longest wait for the response headers, then the longest silence allowed in
+   * a stream. Default: 600 000 (10 min).
+   */
   timeoutMs?: number;
+  /**
+   * The most one request may take from sending it to the last byte of its response, however steadily data arrives:
+   * a model that drips a byte at a time is cut off here and the next entry is tried. Default: 600 000 (10 min), or
+   * `timeoutMs` when that is longer.
+   */
+  deadlineMs?: number;
+  /**
+   * The largest server-sent event a stream may carry, in characters (bytes, for the ASCII JSON of a chunk). Real
+   * events are a token or a tool-argument piece each, so a long reply is many small events; an event past this ends
+   * the attempt (the next entry is tried) instead of growing in memory. Default: 4 194 304 (4 MiB).
+   */
+  maxEventSize?: number;
   /**
    * Other request parameters, passed through (entry keys override them). When streaming, agentws asks for a usage
    * chunk with `stream_options: { include_usage: true }`; set `stream_options: null` for servers that reject it.
@@ -56,10 +72,9 @@ export interface CompletionResult {
 }
 
 const DEFAULT_TIMEOUT_MS = 600_000;
-const DEFAULT_BASE_URL = 'https://api.openai.com/v1';
-/** Local servers ignore the key, but the SDK insists on one. */
-const PLACEHOLDER_API_KEY = 'not-needed';
-const OWN_CONFIG_KEYS = new Set(['configList', 'stream', 'temperature', 'timeoutMs']);
+/** Node's timers fire at once past this (about 24.8 days). */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+const OWN_CONFIG_KEYS = new Set(['configList', 'stream', 'temperature', 'timeoutMs', 'deadlineMs', 'maxEventSize']);
 /** Entry keys (and AutoGen-only llm_config keys) that are not request parameters. */
 const NON_REQUEST_KEYS = new Set([
   'model',
@@ -74,40 +89,6 @@ const NON_REQUEST_KEYS = new Set([
   'api_rate_limit',
 ]);
 
-type Sdk = typeof OpenAIModule;
-
-/**
- * The SDK, imported on the first request: it is a tenth of an idle server's memory and start-up, and a server may
- * never make a request (text-only agents, health checks).
- */
-let sdk: Sdk | undefined;
-async function loadSdk(): Promise<Sdk> {
-  sdk ??= await import('openai');
-  return sdk;
-}
-
-/** SDK clients by (base_url, api_key, timeout): building one per session would cost more than the request. */
-const clients = new Map<string, OpenAI>();
-
-function clientFor(OpenAISdk: Sdk, entry: LlmConfigEntry, timeoutMs: number): OpenAI {
-  const baseURL = entry.base_url ?? DEFAULT_BASE_URL;
-  const apiKey = entry.api_key ?? PLACEHOLDER_API_KEY;
-  const key = JSON.stringify([baseURL, apiKey, timeoutMs]);
-  let client = clients.get(key);
-  if (client === undefined) {
-    // maxRetries 0: the config list is the retry policy (AutoGen fails over instead of retrying).
-    client = new OpenAISdk.OpenAI({ apiKey, baseURL, timeout: timeoutMs, maxRetries: 0 });
-    clients.set(key, client);
-  }
-  return client;
-}
-
-/** Why one attempt failed, for the failover event and the final error. */
-interface Failure {
-  why: string;
-  hint?: string;
-}
-
 /**
  * Calls an OpenAI-compatible chat completions API along a config list, AutoGen's `OpenAIWrapper`: streams tokens to
  * the current IOStream, assembles tool calls, fails over to the next entry on errors and adds up usage per model.
@@ -119,12 +100,15 @@ export class LlmClient {
   readonly #entries: LlmConfigEntry[];
   readonly #stream: boolean;
   readonly #timeoutMs: number;
+  readonly #deadlineMs: number;
+  readonly #maxEventSize: number;
   readonly #params: Record<string, unknown>;
   readonly #models: Record<string, ModelUsage> = {};
   #totalCost = 0;
 
   constructor(config: LlmConfig) {
     const { configList, stream = false, temperature, timeoutMs = DEFAULT_TIMEOUT_MS } = config;
+    const { deadlineMs = Math.max(DEFAULT_TIMEOUT_MS, timeoutMs), maxEventSize = DEFAULT_MAX_EVENT_SIZE } = config;
     if (Array.isArray(configList) && configList.length === 0) {
       throw new ConfigError(
         'CONFIG_EMPTY',
@@ -142,11 +126,21 @@ export class LlmClient {
         );
       }
     });
-    if (!Number.isInteger(timeoutMs) || timeoutMs <= 0) {
-      throw new ConfigError('CONFIG_INVALID', `llmConfig.timeoutMs must be a positive integer (ms), got ${timeoutMs}.`);
+    for (const [name, value, unit, max] of [
+      ['timeoutMs', timeoutMs, 'ms', MAX_TIMER_MS],
+      ['deadlineMs', deadlineMs, 'ms', MAX_TIMER_MS],
+      ['maxEventSize', maxEventSize, 'characters', Number.MAX_SAFE_INTEGER],
+    ] as const) {
+      if (!Number.isInteger(value) || value <= 0 || value > max) {
+        const range = max === MAX_TIMER_MS ? ` up to ${max}` : '';
+        const message = `llmConfig.${name} must be a positive integer (${unit})${range}, got ${value}.`;
+        throw new ConfigError('CONFIG_INVALID', message);
+      }
     }
     this.#stream = stream;
     this.#timeoutMs = timeoutMs;
+    this.#deadlineMs = deadlineMs;
+    this.#maxEventSize = maxEventSize;
     this.#params = {};
     for (const [key, value] of Object.entries(config)) {
       if (!OWN_CONFIG_KEYS.has(key) && !NON_REQUEST_KEYS.has(key)) this.#params[key] = value;
@@ -184,16 +178,16 @@ export class LlmClient {
         }
         lastError = error;
         const failure = describeFailure(openai, error, entry, this.#timeoutMs);
-        failures.push(`#${i} ${describeConfig(entry)}: ${failure.why}`);
+        // Redacted before it is clipped: a key cut in two would no longer be found.
+        const why = clipDetail(this.#redact(failure.why));
+        failures.push(`#${i} ${describeConfig(entry)}: ${why}`);
         if (failure.hint) hints.add(`#${i}: ${failure.hint}`);
         const next = this.#entries[i + 1];
         if (attempt.streamed > 0 && next !== undefined) {
           IOStream.getDefault().send({
             type: 'error',
             content: {
-              error: this.#redact(
-                `${entry.model} failed (${failure.why}); partial output discarded, trying ${next.model}`,
-              ),
+              error: this.#redact(`${entry.model} failed (${why}); partial output discarded, trying ${next.model}`),
               code: 'LLM_FAILOVER',
               fatal: false,
             },
@@ -225,13 +219,28 @@ export class LlmClient {
       const controller = new AbortController();
       const onAbort = (): void => controller.abort(req.signal?.reason);
       req.signal?.addEventListener('abort', onAbort, { once: true });
+      // The idle timeouts never fire while bytes keep coming, however slowly: this bounds the whole request. Aborting
+      // the signal closes the connection whether the SDK is still waiting for headers or the body is being read.
+      let expired = false;
+      const deadline = setTimeout(() => {
+        expired = true;
+        controller.abort();
+      }, this.#deadlineMs);
       try {
         return this.#stream
           ? await this.#streamed(openai, entry, req, controller.signal, attempt)
           : await this.#complete(openai, entry, req, controller.signal);
       } catch (error) {
+        if (expired && !req.signal?.aborted) {
+          throw new LlmError(
+            'LLM_REQUEST_FAILED',
+            `timed out: the response was not complete after ${this.#deadlineMs} ms (llmConfig.deadlineMs)`,
+            { cause: error },
+          );
+        }
         if (tries > 0 || attempt.streamed > 0 || req.signal?.aborted || !isStaleConnection(openai, error)) throw error;
       } finally {
+        clearTimeout(deadline);
         req.signal?.removeEventListener('abort', onAbort);
       }
     }
@@ -328,7 +337,7 @@ export class LlmClient {
     );
     watchdog.unref();
 
-    const stream = new ChatStreamReader(io);
+    const stream = new ChatStreamReader(io, this.#maxEventSize);
     try {
       for (;;) {
         const { value, done } = await reader.read();
@@ -387,80 +396,4 @@ export class LlmClient {
     }
     return safe;
   }
-}
-
-/** A connection the pool reused but the server had closed: reset before any response byte. */
-function isStaleConnection(openai: Sdk, error: unknown): boolean {
-  if (!(error instanceof openai.APIConnectionError) || error instanceof openai.APIConnectionTimeoutError) return false;
-  const code = causeCode(error);
-  return (
-    code === 'ECONNRESET' ||
-    code === 'EPIPE' ||
-    code === 'UND_ERR_SOCKET' ||
-    /other side closed/i.test(deepestMessage(error))
-  );
-}
-
-function describeFailure(openai: Sdk, error: unknown, entry: LlmConfigEntry, timeoutMs: number): Failure {
-  const { APIConnectionError, APIConnectionTimeoutError, APIError } = openai;
-  const baseUrl = safeUrl(entry.base_url ?? DEFAULT_BASE_URL);
-  if (error instanceof APIConnectionTimeoutError) {
-    return {
-      why: `timed out: no response within ${timeoutMs} ms`,
-      hint: `the server at ${baseUrl} is slow or stuck; raise timeoutMs?`,
-    };
-  }
-  if (error instanceof APIConnectionError) {
-    const code = causeCode(error);
-    if (code === 'ECONNREFUSED') {
-      return { why: 'connection refused', hint: `is the server at ${baseUrl} running?` };
-    }
-    if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') {
-      return { why: `host not found (${code})`, hint: `check the base_url ${baseUrl}` };
-    }
-    return { why: `connection error: ${deepestMessage(error)}`, hint: `is the server at ${baseUrl} reachable?` };
-  }
-  if (error instanceof APIError) {
-    const status = error.status;
-    if (status === undefined) return { why: `error in the stream: ${error.message}` };
-    const detail = error.message.startsWith(`${status} `) ? error.message.slice(`${status} `.length) : error.message;
-    const why = `HTTP ${status}: ${detail}`;
-    if (status === 401 || status === 403) {
-      return { why, hint: entry.api_key ? 'check the api_key of this entry' : 'this entry has no api_key: add one' };
-    }
-    if (status === 404) return { why, hint: `check the model name and the base_url ${baseUrl}` };
-    if (status === 429) return { why, hint: 'rate limited or out of quota: wait, or add another entry' };
-    return { why };
-  }
-  if (error instanceof LlmError) return { why: error.message };
-  // undici rejects the body read with "terminated" when the server closes the socket mid-stream.
-  if (error instanceof Error && error.message === 'terminated') {
-    const detail = error.cause instanceof Error ? `: ${deepestMessage(error.cause)}` : '';
-    return { why: `the connection closed mid-stream${detail}` };
-  }
-  return { why: error instanceof Error ? deepestMessage(error) : String(error) };
-}
-
-function causeCode(error: unknown): string | undefined {
-  for (let current = error, depth = 0; current instanceof Error && depth < 6; current = current.cause, depth++) {
-    const code = (current as NodeJS.ErrnoException).code;
-    if (typeof code === 'string' && code !== '') return code;
-    if (current instanceof AggregateError) {
-      const inner = current.errors.map(causeCode).find((c) => c !== undefined);
-      if (inner !== undefined) return inner;
-    }
-  }
-  return undefined;
-}
-
-function deepestMessage(error: Error): string {
-  const messages: string[] = [];
-  for (
-    let current: unknown = error, depth = 0;
-    current instanceof Error && depth < 6;
-    current = current.cause, depth++
-  ) {
-    if (current.message && !messages.includes(current.message)) messages.push(current.message);
-  }
-  return messages.join(': ');
 }

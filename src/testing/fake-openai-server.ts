@@ -27,7 +27,7 @@ export interface FakeReply {
   error?: { status: number; message?: string; type?: string; code?: string | null };
   /** Destroy the socket after this many delta chunks (content tokens or tool-argument pieces). */
   cutAfter?: number;
-  /** Pause before each delta chunk. Default: the server's `tokenDelayMs`, else none. */
+  /** Pause before each delta chunk (each write of a `rawBody`). Default: the server's `tokenDelayMs`, else none. */
   tokenDelayMs?: number;
   /** Pause before the response headers. */
   delayMs?: number;
@@ -35,6 +35,20 @@ export interface FakeReply {
   hang?: boolean;
   /** Reported usage. Default: prompt ≈ characters / 4 of the messages, completion = delta chunks sent. */
   usage?: { prompt_tokens?: number; completion_tokens?: number; total_tokens?: number };
+  /**
+   * Answer with this body byte for byte instead of `content`, `toolCalls` or `error` (status 200, `text/event-stream`,
+   * whether the request streams or not): for malformed, huge or never-ending streams. Each piece is one write that
+   * waits for the socket to drain, after `tokenDelayMs` when set; an iterable is read lazily, so a generator can be
+   * endless. The response ends after the last piece.
+   * @example
+   * { rawBody: ['data: {"choices":[{"delta":{"content":"', ...Array(320).fill('x'.repeat(65536))] } // a 20 MiB line
+   */
+  rawBody?: string | Uint8Array | Iterable<string | Uint8Array>;
+  /**
+   * Cut each piece of `rawBody` into writes of at most this many bytes. `rawChunkBytes: 1` with `tokenDelayMs`
+   * makes a model that drips one byte at a time. Default: each piece in one write.
+   */
+  rawChunkBytes?: number;
 }
 
 /** A message as a client sent it. */

@@ -30,6 +30,10 @@ export async function writeReply(
 ): Promise<void> {
   if (reply.hang) return;
   if (reply.delayMs) await sleep(reply.delayMs, undefined, { signal });
+  if (reply.rawBody !== undefined) {
+    await writeRaw(res, reply.rawBody, reply.rawChunkBytes, tokenDelayMs, signal);
+    return;
+  }
   if (reply.error) {
     const { status, message = `fake-openai: scripted error ${status}`, type, code = null } = reply.error;
     sendError(res, status, message, type ?? errorType(status), code);
@@ -215,6 +219,31 @@ class ChunkWriter {
     if (socket && socket.writableLength > 0) await settled(socket, 'drain', this.#signal);
     this.#res.destroy();
   }
+}
+
+/** Writes a scripted body as is, piece by piece (see `FakeReply.rawBody`), until it ends or the client leaves. */
+async function writeRaw(
+  res: ServerResponse,
+  body: NonNullable<FakeReply['rawBody']>,
+  pieceBytes: number | undefined,
+  delayMs: number,
+  signal: AbortSignal,
+): Promise<void> {
+  if (pieceBytes !== undefined && !(Number.isInteger(pieceBytes) && pieceBytes > 0)) {
+    throw new Error(`rawChunkBytes must be a positive integer, got ${pieceBytes}`);
+  }
+  res.writeHead(200, { 'Content-Type': 'text/event-stream; charset=utf-8', 'Cache-Control': 'no-cache' });
+  const pieces = typeof body === 'string' || body instanceof Uint8Array ? [body] : body;
+  for (const piece of pieces) {
+    const bytes = typeof piece === 'string' ? Buffer.from(piece) : piece;
+    const size = pieceBytes ?? Math.max(1, bytes.length);
+    for (let at = 0; at < bytes.length; at += size) {
+      if (delayMs > 0) await sleep(delayMs, undefined, { signal });
+      if (signal.aborted) return;
+      if (!res.write(bytes.subarray(at, at + size))) await settled(res, 'drain', signal);
+    }
+  }
+  if (!signal.aborted) res.end();
 }
 
 /** Resolves on `event` or when the request is over, whichever comes first. */

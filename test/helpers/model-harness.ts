@@ -55,6 +55,12 @@ function script(message: string): FakeReply {
       return { content: Array.from({ length: 5_000 }, (_, i) => ` t${i}`), tokenDelayMs: 2 };
     case 'huge':
       return { content: Array.from({ length: HUGE_TOKENS }, () => BIG_TOKEN) };
+    case 'huge-line': // one 20 MiB SSE line that never ends, in 64 KiB writes
+      return { rawBody: ['data: {"choices":[{"delta":{"content":"', ...Array<string>(320).fill('x'.repeat(65_536))] };
+    case 'huge-error-500':
+      return { error: { status: 500, message: 'E'.repeat(5 * 1024 * 1024) } };
+    case 'huge-error-event':
+      return { rawBody: `data: {"error":{"message":"${'E'.repeat(3 * 1024 * 1024)}"}}\n\n` };
     default:
       return { content: `echo: ${message}` };
   }

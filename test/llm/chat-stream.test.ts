@@ -4,11 +4,15 @@ import type { IOStream } from '../../src/io/iostream.js';
 import { ChatStreamReader } from '../../src/llm/chat-stream.js';
 import type { AgentEvent } from '../../src/protocol/events.js';
 
-function reader(): { stream: ChatStreamReader; events: AgentEvent[] } {
+function reader(maxEventSize?: number): { stream: ChatStreamReader; events: AgentEvent[] } {
   const events: AgentEvent[] = [];
   const io: IOStream = { print() {}, input: () => Promise.resolve(''), send: (event) => void events.push(event) };
-  return { stream: new ChatStreamReader(io), events };
+  return { stream: new ChatStreamReader(io, maxEventSize), events };
 }
+
+const PIECE = 64 * 1024;
+/** The start of a content delta whose text follows in later pieces. */
+const LINE_START = 'data: {"choices":[{"index":0,"delta":{"content":"';
 
 const chunk = (delta: object, finish: string | null = null) =>
   JSON.stringify({
@@ -49,5 +53,66 @@ describe('ChatStreamReader', () => {
     stream.end();
     expect(events).toHaveLength(1);
     expect(stream.finishReason).toBeNull();
+  });
+
+  it('searches each character for a line end once, however long its line', () => {
+    const { stream, events } = reader(Infinity);
+    const piece = Buffer.from('x'.repeat(PIECE));
+    stream.push(Buffer.from(LINE_START));
+    const perPiece: number[] = [];
+    for (let i = 0; i < 48; i++) {
+      const before = stream.scanned;
+      stream.push(piece);
+      perPiece.push(stream.scanned - before);
+    }
+    expect(perPiece).toEqual(Array<number>(48).fill(PIECE));
+    stream.push(Buffer.from(`"}}]}\n\ndata: ${chunk({ content: '!' })}\n\n`));
+    const texts = events.map((e) => (e.type === 'stream' ? e.content.content : ''));
+    expect(texts.map((t) => t.length)).toEqual([48 * PIECE, 1]);
+    expect(stream.content).toBe('x'.repeat(48 * PIECE) + '!');
+  });
+
+  it('refuses an event larger than its limit as soon as the unfinished line passes it', () => {
+    const limit = 1024 * 1024;
+    const { stream } = reader(limit);
+    stream.push(Buffer.from(LINE_START));
+    const piece = Buffer.from('x'.repeat(PIECE));
+    let held = LINE_START.length;
+    while (held + PIECE <= limit) {
+      stream.push(piece);
+      held += PIECE;
+    }
+    const error = (() => {
+      try {
+        stream.push(piece);
+      } catch (e) {
+        return e;
+      }
+      return undefined;
+    })();
+    expect(error).toBeInstanceOf(LlmError);
+    expect(error).toMatchObject({ code: 'LLM_REQUEST_FAILED' });
+    expect((error as LlmError).message).toBe(
+      `the server sent a stream event larger than ${limit} characters (llmConfig.maxEventSize); ` +
+        'raise maxEventSize only if this model really sends events that large',
+    );
+  });
+
+  it('counts every data line of an event against the limit', () => {
+    const { stream } = reader(10_000);
+    const line = Buffer.from(`data: ${'y'.repeat(1000)}\n`);
+    for (let i = 0; i < 9; i++) stream.push(line);
+    expect(() => stream.push(line)).toThrow(/larger than 10000 characters/);
+    const fits = reader(10_000).stream;
+    for (let i = 0; i < 9; i++) fits.push(line);
+    expect(() => fits.push(Buffer.from('\n'))).toThrow(/not JSON/); // dispatched: the limit was not in the way
+  });
+
+  it('uses a 4 MiB limit by default', () => {
+    const { stream } = reader();
+    stream.push(Buffer.from(LINE_START));
+    const piece = Buffer.from('x'.repeat(PIECE));
+    for (let i = 0; i < 63; i++) stream.push(piece);
+    expect(() => stream.push(piece)).toThrow(/larger than 4194304 characters/);
   });
 });

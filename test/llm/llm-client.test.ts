@@ -269,3 +269,98 @@ describe('LlmClient abort', () => {
     expect(server.requests).toHaveLength(1);
   });
 });
+
+describe('LlmClient limits', () => {
+  const MIB = 1024 * 1024;
+  /** One SSE line of 20 MiB that never ends, sent in 64 KiB writes. */
+  const hugeLine = () => [
+    'data: {"choices":[{"index":0,"delta":{"content":"',
+    ...Array<string>(320).fill('x'.repeat(64 * 1024)),
+  ];
+
+  async function failure(config: LlmConfig, capture = new CaptureStream()): Promise<LlmError> {
+    const llm = new LlmClient(config);
+    const error = await IOStream.withDefault(capture, () => llm.create(ask)).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(LlmError);
+    expect(error).toMatchObject({ code: 'LLM_REQUEST_FAILED' });
+    return error as LlmError;
+  }
+
+  it('refuses a 20 MiB SSE line at the 4 MiB event limit, closes the request, and fails over', async () => {
+    const server = await serve({ rawBody: hugeLine() }, { rawBody: hugeLine() }, { content: 'fine' });
+    const error = await failure({ configList: [entry('a', server)], stream: true });
+    expect(error.message).toBe(
+      'The only entry of the config list failed:\n' +
+        `  #0 a @ ${server.baseURL}: the server sent a stream event larger than 4194304 characters ` +
+        '(llmConfig.maxEventSize); raise maxEventSize only if this model really sends events that large',
+    );
+    await server.waitForRequestClosed(0);
+    const { result } = await run({ configList: [entry('a', server), entry('b', server)], stream: true });
+    expect(result.content).toBe('fine');
+    await server.waitForRequestClosed(1);
+  });
+
+  it('takes maxEventSize from llmConfig, and streams a 20 MiB reply of many events whole', async () => {
+    const token = 'y'.repeat(1024);
+    const server = await serve({ content: 'a b c' }, { content: Array<string>(20 * 1024).fill(token) });
+    const small = await failure({ configList: [entry('a', server)], stream: true, maxEventSize: 100 });
+    expect(small.message).toContain('larger than 100 characters (llmConfig.maxEventSize)');
+    expect(server.requests[0]!.body).not.toHaveProperty('maxEventSize');
+    const { result, events } = await run({ configList: [entry('a', server)], stream: true });
+    expect(result.content).toHaveLength(20 * MIB);
+    expect(streamTexts(events)).toHaveLength(20 * 1024 + 1);
+  });
+
+  it('clips a 5 MB HTTP error body to a short message, after removing the key', async () => {
+    // The key straddles the clip point: clipping first would leave its start in the message.
+    const body = `${'E'.repeat(985)}${SECRET}${'E'.repeat(5 * MIB)}`;
+    const server = await serve({ error: { status: 500, message: body } });
+    const { message } = await failure({ configList: [entry('a', server)], stream: true });
+    expect(message.length).toBeLessThan(1200);
+    expect(message).toMatch(/#0 a @ \S+: HTTP 500: E{985}\*\*\*E+… \(\d+ more characters\)$/);
+    expect(message).not.toContain(SECRET.slice(0, 5));
+  });
+
+  it('clips a 3 MiB error event in the stream, in the failover event and in the final error', async () => {
+    // 3 MiB: under the event size limit, so the error's own text is what must be clipped.
+    const partial = `data: ${JSON.stringify({ choices: [{ index: 0, delta: { content: 'partial' } }] })}\n\n`;
+    const huge = `data: ${JSON.stringify({ error: { message: 'E'.repeat(3 * MIB) } })}\n\n`;
+    const server = await serve({ rawBody: [partial, huge] }, { rawBody: huge });
+    const capture = new CaptureStream();
+    const { message } = await failure({ configList: [entry('a', server), entry('b', server)], stream: true }, capture);
+    expect(message.length).toBeLessThan(2400);
+    expect(message).toContain('b @ ');
+    expect(message.match(/the server sent an error mid-stream: E+… \(\d+ more characters\)/g)).toHaveLength(2);
+    const failover = capture.events.find((e) => e.type === 'error');
+    expect(failover?.type === 'error' && failover.content).toMatchObject({ code: 'LLM_FAILOVER', fatal: false });
+    expect(failover?.type === 'error' && failover.content.error.length).toBeLessThan(1200);
+  });
+
+  it.each([true, false])('ends a model that drips a byte at a time at deadlineMs (stream: %s)', async (stream) => {
+    // Endless, and never silent for long: only the deadline can end it.
+    function* drip(): Generator<string> {
+      yield `data: ${JSON.stringify({ choices: [{ index: 0, delta: { role: 'assistant', content: '' } }] })}\n\n`;
+      for (;;) yield `data: ${JSON.stringify({ choices: [{ index: 0, delta: { content: ' drip' } }] })}\n\n`;
+    }
+    const server = await serve({ rawBody: drip(), rawChunkBytes: 1, tokenDelayMs: 5 });
+    const { message } = await failure({ configList: [entry('a', server)], stream, timeoutMs: 60_000, deadlineMs: 300 });
+    expect(message).toContain(
+      `#0 a @ ${server.baseURL}: timed out: the response was not complete after 300 ms (llmConfig.deadlineMs)`,
+    );
+    await server.waitForRequestClosed(0);
+    expect(server.requests[0]!.body).not.toHaveProperty('deadlineMs');
+  });
+
+  it('rejects a deadlineMs or maxEventSize that is not a positive integer, naming it', () => {
+    const configList = [{ model: 'm' }];
+    expect(() => new LlmClient({ configList, deadlineMs: 0 })).toThrow(
+      'llmConfig.deadlineMs must be a positive integer (ms) up to 2147483647, got 0.',
+    );
+    expect(() => new LlmClient({ configList, deadlineMs: 2 ** 31 })).toThrow(
+      /deadlineMs must be .+, got 2147483648\.$/,
+    );
+    expect(() => new LlmClient({ configList, maxEventSize: 1.5 })).toThrow(
+      'llmConfig.maxEventSize must be a positive integer (characters), got 1.5.',
+    );
+  });
+});

@@ -84,3 +84,42 @@ describe('a failing model server', () => {
     await good.finish();
   });
 });
+
+describe('a model server that sends too much', () => {
+  it('one endless 20 MiB SSE line: a fatal LLM_REQUEST_FAILED naming the limit, the request closed', async () => {
+    h = await startModelHarness();
+    const good = await GoodSession.start(h);
+    good.continue();
+    const bad = await h.client();
+    await answer(bad, 1, 'huge-line');
+    expect(await bad.closed).toBe(1011);
+    const error = lastError(bad)!;
+    expect(error).toMatchObject({ code: 'LLM_REQUEST_FAILED', fatal: true });
+    expect(error.error).toContain('a stream event larger than 4194304 characters (llmConfig.maxEventSize)');
+    expect(error.error).not.toMatch(/\n\s+at /);
+    await h.fake.waitForRequestClosed(h.requestIndex('huge-line'));
+    await good.finish();
+  });
+
+  it.each([
+    ['huge-error-500', 'HTTP 500: EEE'],
+    ['huge-error-event', 'the server sent an error mid-stream: EEE'],
+  ])('%s: a short error event and short log lines, saying what was left out', async (scenario, says) => {
+    h = await startModelHarness();
+    const good = await GoodSession.start(h);
+    good.continue();
+    const bad = await h.client();
+    await answer(bad, 1, scenario);
+    expect(await bad.closed).toBe(1011);
+    const error = lastError(bad)!;
+    expect(error).toMatchObject({ code: 'LLM_REQUEST_FAILED', fatal: true });
+    expect(error.error).toContain(says);
+    expect(error.error).toMatch(/… \(\d+ more characters\)/);
+    expect(error.error.length).toBeLessThan(1500);
+    for (const frame of bad.frames) expect(frame.length).toBeLessThan(2000);
+    await h.outcome('error');
+    expect(h.logs.at('error').join('\n')).toContain(says);
+    for (const line of h.logs.lines) expect(line.length).toBeLessThan(4000);
+    await good.finish();
+  });
+});

@@ -146,6 +146,54 @@ describe('startFakeOpenAI streaming', () => {
     await server.waitForRequestClosed(1);
   });
 
+  it('sends rawBody byte for byte, piece by piece, cut into rawChunkBytes writes', async () => {
+    const server = await start({
+      replies: [
+        { rawBody: 'data: {"not":"a chunk"}\n\n' },
+        { rawBody: ['data: ', Buffer.from('é…'), '\n\n'], rawChunkBytes: 1, tokenDelayMs: 1 },
+      ],
+    });
+    const whole = await post(server, { model: 'm', messages });
+    expect(whole.status).toBe(200);
+    expect(whole.headers.get('content-type')).toMatch(/^text\/event-stream/);
+    expect(await whole.text()).toBe('data: {"not":"a chunk"}\n\n');
+    expect(await (await post(server, { model: 'm', messages, stream: true })).text()).toBe('data: é…\n\n');
+  });
+
+  it('reads a rawBody generator lazily and stops it when the client leaves', async () => {
+    let pulled = 0;
+    let stopped!: () => void;
+    const stop = new Promise<void>((resolve) => (stopped = resolve));
+    function* endless(): Generator<string> {
+      try {
+        for (;;) {
+          pulled++;
+          yield 'x';
+        }
+      } finally {
+        stopped();
+      }
+    }
+    const server = await start({ replies: [{ rawBody: endless(), tokenDelayMs: 1 }] });
+    const controller = new AbortController();
+    const res = await post(server, { model: 'm', messages, stream: true }, { signal: controller.signal });
+    const reader = res.body!.getReader();
+    expect(new TextDecoder().decode((await reader.read()).value)).toMatch(/^x+$/);
+    controller.abort();
+    await server.waitForRequestClosed(0);
+    await stop;
+    expect(pulled).toBeGreaterThan(0);
+  });
+
+  it('answers a 500 saying so when rawChunkBytes is not a positive integer', async () => {
+    const server = await start({ replies: [{ rawBody: 'data: x\n\n', rawChunkBytes: 0 }] });
+    const res = await post(server, { model: 'm', messages, stream: true });
+    expect(res.status).toBe(500);
+    expect(((await res.json()) as { error: { message: string } }).error.message).toBe(
+      'fake-openai: rawChunkBytes must be a positive integer, got 0',
+    );
+  });
+
   it('waitForRequestClosed rejects for a request that finished normally', async () => {
     const server = await start({ replies: [{ content: 'done' }] });
     await (await post(server, { model: 'm', messages, stream: true })).text();
