@@ -11,12 +11,9 @@
  */
 import { z } from 'zod';
 import { ConversableAgent, UserProxyAgent, configListFromJson, registerFunction } from 'agentws';
-import type { IOWebsockets, LlmConfigEntry } from 'agentws';
+import type { IOWebsockets, OnConnectContext } from 'agentws';
 
-export default async function onConnect(
-  iostream: IOWebsockets,
-  context?: { configList: LlmConfigEntry[] },
-): Promise<void> {
+export default async function onConnect(iostream: IOWebsockets, context?: OnConnectContext): Promise<void> {
   console.log(` - on_connect(): Connected to client using IOWebsockets ${iostream.id}`);
 
   // 1. Receive the initial message.

@@ -42,10 +42,10 @@ export { TOKEN_SUBPROTOCOL_PREFIX, TEXT_SUBPROTOCOL } from './server/upgrade-gua
 export type { Logger } from './server/logger.js';
 export { consoleLogger, silentLogger } from './server/logger.js';
 
-// the CLI's building blocks, usable without the CLI
-export { createSeedOnConnect } from './cli/seed-on-connect.js';
-export type { SeedOnConnectOptions } from './cli/seed-on-connect.js';
-export type { OnConnectContext } from './cli/load-on-connect.js';
+// what `agentws serve` runs, usable without the CLI
+export { createSeedOnConnect } from './seed/seed-on-connect.js';
+export type { SeedOnConnectOptions } from './seed/seed-on-connect.js';
+export type { OnConnectContext } from './server/on-connect-context.js';
 
 // errors
 export {

@@ -4,7 +4,7 @@ import type { CliIO } from './cli-io.js';
 import { processIO, useColor } from './cli-io.js';
 import { ExitCode, ExitError, exitCodeFor } from './exit-codes.js';
 import type { CliState } from './program.js';
-import { createProgram } from './program.js';
+import { createProgram, initialState } from './program.js';
 
 function red(text: string, io: CliIO): string {
   return useColor(io.stderr, io.env) ? `\x1b[31m${text}\x1b[39m` : text;
@@ -31,8 +31,11 @@ function report(error: unknown, io: CliIO, verbose: boolean): number {
  * Runs the CLI on `argv` (as `process.argv`: node, script, then arguments) and resolves with the exit code.
  * Never exits the process, so tests can drive it with fake argv and streams.
  */
-export async function runCli(argv: readonly string[], io: CliIO = processIO()): Promise<number> {
-  const state: CliState = { exitCode: ExitCode.OK, verbose: false };
+export async function runCli(
+  argv: readonly string[],
+  io: CliIO = processIO(),
+  state: CliState = initialState(),
+): Promise<number> {
   const program = createProgram(io, state);
   try {
     await program.parseAsync([...argv]);
@@ -52,11 +55,12 @@ function flushed(stream: NodeJS.WriteStream): Promise<void> {
 /** The `agentws` binary: runs the CLI and exits with its code. The only `process.exit` of agentws. */
 export async function main(argv: readonly string[] = process.argv): Promise<void> {
   const exit = (code: number): never => process.exit(code);
-  // `agentws connect ... | head`: a closed pipe ends the output, not with a crash.
+  const state = initialState();
+  // `agentws connect ... | head`: a closed pipe ends the output, not with a crash. `serve` keeps serving instead.
   process.stdout.on('error', (error: NodeJS.ErrnoException) => {
-    if (error.code === 'EPIPE') exit(ExitCode.OK);
+    if (error.code === 'EPIPE' && state.onStdoutGone === 'exit') exit(ExitCode.OK);
   });
-  const code = await runCli(argv);
+  const code = await runCli(argv, processIO(), state);
   await Promise.all([flushed(process.stdout), flushed(process.stderr)]);
   exit(code);
 }

@@ -2,12 +2,23 @@ import { Command, Option } from 'commander';
 import { VERSION } from '../version.js';
 import type { CliIO } from './cli-io.js';
 import { DEFAULT_URL } from './connect-target.js';
+import { ExitCode } from './exit-codes.js';
 import { bytes, collect, integer, keyValue, seconds } from './parse-options.js';
 
-/** What the program's actions leave for `main`: their exit code, and whether to show stack traces. */
+/** What the program's actions leave for `main`: their exit code, whether to show stack traces, what EPIPE means. */
 export interface CliState {
   exitCode: number;
   verbose: boolean;
+  /**
+   * When stdout's reader goes away: `'exit'` 0 (connect: nobody reads the conversation any more, as `| head`
+   * expects), or `'ignore'` (serve: it goes on serving; its logger stops writing to stdout and says so on stderr).
+   */
+  onStdoutGone: 'exit' | 'ignore';
+}
+
+/** The state before any action ran. */
+export function initialState(): CliState {
+  return { exitCode: ExitCode.OK, verbose: false, onStdoutGone: 'exit' };
 }
 
 const EXIT_CODES_HELP = `
@@ -81,7 +92,10 @@ export function createProgram(io: CliIO, state: CliState): Command {
       'use config entries whose key has this value, e.g. tags=local (repeatable)',
       keyValue,
     )
-    .option('--on-connect <module>', "run this module's default (or onConnect) export per connection (.js, .mjs, .ts)")
+    .option(
+      '--on-connect <module>',
+      "run this module's default (or onConnect) export per connection (.js .mjs .cjs .ts .mts .cts)",
+    )
     .option('--demo', 'use the bundled scripted model: no API key needed, replies are not from an LLM')
     .option('--token <token>', 'require this token from clients (default: $AGENTWS_TOKEN)')
     .option('--allow-origin <origin...>', "browser origins allowed besides the server's own ('*' allows any)")
@@ -109,6 +123,8 @@ export function createProgram(io: CliIO, state: CliState): Command {
     .option('--no-color', 'no colours (also: NO_COLOR=1)')
     .addHelpText('after', SERVE_EXAMPLES + '\n' + EXIT_CODES_HELP)
     .action(async (opts: Record<string, unknown>) => {
+      // A server must outlive the pipe its logs go to (a supervisor would take exit 0 for a clean stop).
+      state.onStdoutGone = 'ignore';
       const { serve } = await import('./serve.js');
       state.exitCode = await serve(
         {

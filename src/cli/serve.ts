@@ -6,6 +6,7 @@ import { runServer } from '../server/agentws-server.js';
 import type { InputTimeoutAction } from '../server/io-websockets.js';
 import type { OnConnect, SessionOutcome } from '../server/session.js';
 import { createWebPage } from '../server/web-page.js';
+import { createSeedOnConnect } from '../seed/seed-on-connect.js';
 import type { CliIO } from './cli-io.js';
 import { onSignals, useColor } from './cli-io.js';
 import type { CliLogger, LogLevel } from './cli-logger.js';
@@ -13,7 +14,6 @@ import { createCliLogger } from './cli-logger.js';
 import { ExitCode } from './exit-codes.js';
 import { loadServeConfig } from './load-config.js';
 import { loadOnConnect } from './load-on-connect.js';
-import { createSeedOnConnect } from './seed-on-connect.js';
 
 /** Options of {@link serve} (the flags of `agentws serve`). */
 export interface ServeOptions {
@@ -52,7 +52,8 @@ async function startDemoModel(): Promise<Models> {
   const { demoResponder } = await import('../testing/demo-model.js');
   const fake = await startFakeOpenAI({ respond: demoResponder(), tokenDelayMs: 40 });
   return {
-    configList: [{ model: 'agentws-demo', base_url: fake.baseURL, api_key: 'demo' }],
+    // No api_key: the scripted model needs none, and a made-up one would be scrubbed from logs as a secret.
+    configList: [{ model: 'agentws-demo', base_url: fake.baseURL }],
     source: 'demo',
     close: () => fake.close(),
   };
@@ -68,26 +69,41 @@ function paintOutcome(log: CliLogger, outcome: SessionOutcome): string {
   return log.paint.yellow(outcome);
 }
 
+/**
+ * The page lines. With a token, the link that opens the page signed in carries it in its fragment: printed only to a
+ * terminal, since a pipe's output ends up in CI logs and log collectors.
+ */
+function pageLines(log: CliLogger, server: AgentwsServer, options: ServeOptions, tty: boolean): string[] {
+  const { paint } = log;
+  const demo = options.demo ? paint.yellow('  (demo: scripted replies)') : '';
+  if (options.token === undefined) return [`  page:   ${paint.cyan(server.url)}${demo}`];
+  if (tty) return [`  page:   ${paint.cyan(`${server.url}#token=${options.token}`)}${demo}`];
+  return [
+    `  page:   ${paint.cyan(server.url)}${demo}`,
+    '          (append #token=<your token> to the URL; the token is not printed because standard output is not a terminal)',
+  ];
+}
+
 function printBanner(
   log: CliLogger,
   server: AgentwsServer,
   models: Models,
   agent: string,
   options: ServeOptions,
+  tty: boolean,
 ): void {
   const { paint } = log;
   log.info(`${paint.bold('agentws')} listening on ${paint.cyan(server.uri)}`);
-  if (options.web) {
-    const page = options.token === undefined ? server.url : `${server.url}#token=${options.token}`;
-    log.info(`  page:   ${paint.cyan(page)}${options.demo ? paint.yellow('  (demo: scripted replies)') : ''}`);
-  }
+  if (options.web) for (const line of pageLines(log, server, options, tty)) log.info(line);
   if (models.configList.length === 0) log.info('  models: none configured (the module brings its own)');
   for (const entry of models.configList) log.info(`  model:  ${describeConfig(entry)}  (from ${models.source})`);
   if (options.demo) {
     log.info(paint.yellow(`  note:   ${DEMO_NOTICE}. Set OPENAI_API_KEY or OAI_CONFIG_LIST for a real model.`));
   }
   log.info(`  agent:  ${agent}`);
-  if (options.token !== undefined) log.info('  auth:   token required (Authorization: Bearer, or the page link above)');
+  if (options.token !== undefined) {
+    log.info('  auth:   token required (Authorization: Bearer <token>; the page takes it as #token=<token>)');
+  }
   log.info(paint.gray('Press Ctrl-C to stop.'));
 }
 
@@ -137,6 +153,8 @@ export async function serve(options: ServeOptions, io: CliIO): Promise<number> {
       shutdownGraceMs: Math.round(options.shutdownGrace * 1000),
       web: options.web ? createWebPage({ demo: options.demo }) : false,
       logger: log,
+      // Whatever they look like: keys without the `sk-` shape are caught by value only.
+      secrets: models.configList.flatMap((entry) => (entry.api_key === undefined ? [] : [entry.api_key])),
     });
   } catch (error) {
     await models.close();
@@ -150,7 +168,7 @@ export async function serve(options: ServeOptions, io: CliIO): Promise<number> {
   // Signal handlers go in before the banner: a script that sees "listening on" may signal at once, and a signal
   // arriving with no handler would kill the process instead of stopping it gracefully.
   const stopped = untilStopped(server, models, options, io, log);
-  printBanner(log, server, models, agent, { ...options, token });
+  printBanner(log, server, models, agent, { ...options, token }, io.stdout.isTTY === true);
   return stopped;
 }
 

@@ -1,4 +1,7 @@
-/** Where servers report what happens. Messages never hold secrets (keys, tokens). */
+/**
+ * Where servers report what happens. Messages from the server never hold secrets (keys, tokens) or raw control
+ * characters: it wraps the logger it is given with `redactingLogger`.
+ */
 export interface Logger {
   debug(message: string): void;
   info(message: string): void;

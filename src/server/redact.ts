@@ -32,12 +32,36 @@ export function createRedactor(secrets: ReadonlyArray<string | undefined>): Reda
   };
 }
 
-/** A logger that passes every line through `redact` first. */
+/** C0 controls, DEL, C1 controls, and the Unicode line and paragraph separators some log viewers break lines at. */
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
+const CONTROL_CHARS = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g;
+const SHORT_ESCAPES: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
+
+/**
+ * Writes control characters as visible escapes (`\n`, `\x1b`, `\u2028`), so text from clients and models cannot
+ * start a forged log line or send escape sequences to the terminal reading the log. Backslashes are left as they are.
+ * @example escapeControlChars('hi\nagentws: error: x') // 'hi\\nagentws: error: x'
+ */
+export function escapeControlChars(text: string): string {
+  return text.replace(CONTROL_CHARS, (char) => {
+    const code = char.charCodeAt(0);
+    return (
+      SHORT_ESCAPES[char] ?? (code > 0xff ? `\\u${code.toString(16)}` : `\\x${code.toString(16).padStart(2, '0')}`)
+    );
+  });
+}
+
+/**
+ * A logger that passes every line through `redact`, then {@link escapeControlChars}: every line the server logs may
+ * carry client or model text (an error's message, a stack), and stays one line. The logger's own colours are added
+ * after, by the logger.
+ */
 export function redactingLogger(logger: Logger, redact: Redactor): Logger {
+  const safe = (message: string): string => escapeControlChars(redact(message));
   return {
-    debug: (message) => logger.debug(redact(message)),
-    info: (message) => logger.info(redact(message)),
-    warn: (message) => logger.warn(redact(message)),
-    error: (message) => logger.error(redact(message)),
+    debug: (message) => logger.debug(safe(message)),
+    info: (message) => logger.info(safe(message)),
+    warn: (message) => logger.warn(safe(message)),
+    error: (message) => logger.error(safe(message)),
   };
 }

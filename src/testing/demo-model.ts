@@ -1,7 +1,6 @@
 import { ServerError } from '../errors.js';
 import type { FakeChatMessage, FakeReply, FakeResponder } from './fake-openai-server.js';
 import { splitTokens } from './reply-writer.js';
-import { SEED_POEM } from './seed-script.js';
 
 /** Options of {@link demoResponder}. */
 export interface DemoResponderOptions {
@@ -34,9 +33,16 @@ export function demoResponder(options: DemoResponderOptions = {}): FakeResponder
       return { toolCalls: [{ name: 'weather_forecast', arguments: { city: cityIn(said) } }] };
     }
     return text(
-      `(scripted demo reply) You said: ${said}. This is agentws's scripted demo model, not an LLM.${TERMINATE}`,
+      `(scripted demo reply) You said: ${sentence(said)} This is agentws's scripted demo model, not an LLM.${TERMINATE}`,
     );
   };
+}
+
+/** The message as a sentence: a full stop only when it does not already end with one ("2+2?" stays "2+2?"). */
+function sentence(said: string): string {
+  const trimmed = said.trim();
+  if (trimmed === '') return 'nothing.';
+  return /[.!?…]$/.test(trimmed) ? trimmed : `${trimmed}.`;
 }
 
 /** The capitalised word(s) after "in" or "for": "weather in New York?" → "New York". */
@@ -61,12 +67,12 @@ function cityOfToolResult(messages: FakeChatMessage[], result: FakeChatMessage):
   return 'Paris';
 }
 
+/** Every line complete (the seed's poem, cut off after "with" by the model upstream, is for replays only). */
 function poemAbout(city: string): string {
-  if (city === 'Paris') return SEED_POEM;
   return (
     `${city} wakes beneath a sunny sky, the streets are bright and slow,\n` +
     `the cafes hum with morning light, and breezes softly blow,\n` +
-    `a golden day in ${city}, with${TERMINATE}`
+    `a golden day in ${city}, with warmth in every glow.${TERMINATE}`
   );
 }
 

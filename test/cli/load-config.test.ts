@@ -1,3 +1,5 @@
+import { mkdirSync } from 'node:fs';
+import * as path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadServeConfig } from '../../src/cli/load-config.js';
 import { tempDir } from './helpers/spawn-cli.js';
@@ -68,6 +70,26 @@ describe('loadServeConfig', () => {
     const cwd = cwdWith({});
     expect(() => loadServeConfig({ config: 'nope.json', env: { OPENAI_API_KEY: 'sk' }, cwd, required: true })).toThrow(
       expect.objectContaining({ code: 'CONFIG_NOT_FOUND' }),
+    );
+  });
+
+  it('a directory where the config list file should be: CONFIG_INVALID that says to give the file', () => {
+    const cwd = cwdWith({});
+    mkdirSync(path.join(cwd, 'configs'));
+    mkdirSync(path.join(cwd, 'OAI_CONFIG_LIST'));
+    const dir = path.join(cwd, 'configs');
+    const isADirectory = (shown: string): unknown =>
+      expect.objectContaining({
+        code: 'CONFIG_INVALID',
+        message: expect.stringContaining(`${shown} is a directory, not a file: give the path of the config list file`),
+      });
+    expect(() => loadServeConfig({ config: 'configs', env: {}, cwd, required: true })).toThrow(isADirectory(dir));
+    expect(() => loadServeConfig({ config: dir, env: {}, cwd, required: true })).toThrow(isADirectory(dir));
+    // Named by the environment variable, and the default file name: no silent fall-back to OPENAI_API_KEY.
+    const env = { OAI_CONFIG_LIST: dir, OPENAI_API_KEY: 'sk-env' };
+    expect(() => loadServeConfig({ env, cwd, required: true })).toThrow(isADirectory(dir));
+    expect(() => loadServeConfig({ env: { OPENAI_API_KEY: 'sk-env' }, cwd, required: true })).toThrow(
+      isADirectory(path.join(cwd, 'OAI_CONFIG_LIST')),
     );
   });
 });

@@ -7,7 +7,7 @@ import { DEFAULT_URL, normalizeUrl, resolveTarget } from '../../src/cli/connect-
 import { useColor } from '../../src/cli/cli-io.js';
 import { ExitCode, ExitError, exitCodeFor } from '../../src/cli/exit-codes.js';
 import { runCli } from '../../src/cli/main.js';
-import { createProgram } from '../../src/cli/program.js';
+import { createProgram, initialState } from '../../src/cli/program.js';
 import { ConfigError, ServerError } from '../../src/errors.js';
 import { VERSION } from '../../src/version.js';
 
@@ -62,7 +62,7 @@ describe('agentws (program)', () => {
 
   it('docs/cli.md documents every flag of serve and connect and every exit code', () => {
     const docs = readFileSync(new URL('../../docs/cli.md', import.meta.url), 'utf8');
-    const program = createProgram(fakeIO().io, { exitCode: 0, verbose: false });
+    const program = createProgram(fakeIO().io, initialState());
     for (const name of ['serve', 'connect']) {
       const command = program.commands.find((c) => c.name() === name)!;
       for (const option of command.options) expect(docs, `${name} ${option.flags}`).toContain(`\`${option.flags}\``);

@@ -1,4 +1,6 @@
+import { mkdirSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
+import * as path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { killAll, runCli, tempDir } from './helpers/spawn-cli.js';
 
@@ -63,6 +65,18 @@ describe('agentws serve: errors before listening', () => {
 
   it('--config naming a file that does not exist: exit 3', async () => {
     await expectFailure(['--config', 'missing.json'], {}, 3, /No config list found: .*missing\.json/);
+  });
+
+  it('--config naming a directory: exit 3, says to give the file, not that it does not exist', async () => {
+    const cwd = dir();
+    mkdirSync(path.join(cwd, 'configs'));
+    const result = await runCli(['serve', '--port', '0', '--config', 'configs'], { cwd });
+    expect(result.code).toBe(3);
+    expect(result.stderr).toContain(
+      `${path.join(cwd, 'configs')} is a directory, not a file: give the path of the config list file`,
+    );
+    expect(result.stderr).not.toContain('does not exist');
+    expect(result.stderr).not.toMatch(/^\s+at /m);
   });
 
   it('--model that matches no entry: exit 3, lists what the config has', async () => {

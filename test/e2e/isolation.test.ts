@@ -39,7 +39,7 @@ describe('concurrent sessions', () => {
       const text = client.frames.join('');
       const mine = cities[i]!;
       expect(text).toContain(`The weather forecast for ${mine} is sunny.`);
-      expect(text).toContain(`a golden day in ${mine}, with\nTERMINATE`);
+      expect(text).toContain(`a golden day in ${mine}, with warmth in every glow.\nTERMINATE`);
       const mentioned = new Set(text.match(/Town[a-z]{2}/g));
       expect([...mentioned]).toEqual([mine]);
     });

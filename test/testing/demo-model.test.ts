@@ -3,7 +3,7 @@ import { ServerError } from '../../src/errors.js';
 import { IOStream } from '../../src/io/iostream.js';
 import { LlmClient, type LlmMessage, type ToolSchema } from '../../src/llm/llm-client.js';
 import type { AgentEvent } from '../../src/protocol/events.js';
-import { SEED_POEM, demoResponder, startFakeOpenAI, type FakeOpenAI } from '../../src/testing/index.js';
+import { demoResponder, startFakeOpenAI, type FakeOpenAI } from '../../src/testing/index.js';
 
 let fake: FakeOpenAI | undefined;
 afterEach(async () => {
@@ -44,10 +44,10 @@ describe('demoResponder', () => {
     );
     const poem = await llm.create({ messages, tools: [weatherTool] });
     expect(poem.content).toContain('New York');
-    expect(poem.content?.endsWith('\nTERMINATE')).toBe(true);
+    expect(poem.content).toMatch(/ New York, with warmth in every glow\.\nTERMINATE$/); // a full last line
   });
 
-  it('defaults to Paris and then writes the seed poem', async () => {
+  it('defaults to Paris and then writes a poem about Paris that ends on a full line', async () => {
     const llm = await demoClient();
     const messages: LlmMessage[] = [{ role: 'user', content: "What's the forecast?" }];
     const call = await llm.create({ messages, tools: [weatherTool] });
@@ -57,15 +57,30 @@ describe('demoResponder', () => {
       { role: 'assistant', content: null, tool_calls: call.tool_calls! },
       { role: 'tool', tool_call_id: toolCall.id, content: 'sunny' },
     );
-    expect((await llm.create({ messages })).content).toBe(SEED_POEM);
+    const poem = (await llm.create({ messages })).content!;
+    expect(poem.startsWith('Paris wakes beneath a sunny sky')).toBe(true);
+    expect(poem.split('\n').at(-2)).toBe('a golden day in Paris, with warmth in every glow.');
+    expect(poem.endsWith('\nTERMINATE')).toBe(true);
   });
 
   it('echoes anything else, saying it is not an LLM (also when weather is asked without the tool)', async () => {
     const llm = await demoClient();
     const reply = await llm.create({ messages: [{ role: 'user', content: 'Weather in Rome?' }] });
     expect(reply.content).toBe(
-      "(scripted demo reply) You said: Weather in Rome?. This is agentws's scripted demo model, not an LLM.\nTERMINATE",
+      "(scripted demo reply) You said: Weather in Rome? This is agentws's scripted demo model, not an LLM.\nTERMINATE",
     );
+  });
+
+  it.each([
+    ['What is 2+2?', 'You said: What is 2+2? This is'],
+    ['Hello!', 'You said: Hello! This is'],
+    ['See you...', 'You said: See you... This is'],
+    ['hello', 'You said: hello. This is'],
+    ['  padded  \n', 'You said: padded. This is'],
+  ])('the echo of %j ends its sentence once', async (said, expected) => {
+    const llm = await demoClient();
+    const reply = await llm.create({ messages: [{ role: 'user', content: said }] });
+    expect(reply.content).toContain(expected);
   });
 
   it('with tokens: N replies with exactly N tokens ending with TERMINATE', async () => {

@@ -21,13 +21,18 @@ const skipReason = noBrowserReason;
 describe.skipIf(skipReason !== undefined)(`the page of agentws serve ${skipReason ?? ''}`, () => {
   const browser = usePage();
 
-  it('serve --demo --token: the printed link opens the page, which runs a conversation and says the model is scripted', async () => {
-    const { agentws } = await serve('--demo', '--token', 'cli-page-token-42');
-    const [, link] = await agentws.waitFor(/page:\s+(\S+)/);
-    expect(link).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/#token=cli-page-token-42$/);
+  it('serve --demo --token: the page URL with #token= opens the page, which runs a conversation and says the model is scripted', async () => {
+    const token = 'cli-page-token-42';
+    const { agentws } = await serve('--demo', '--token', token);
+    // stdout is a pipe here, so serve prints the URL without the token and says how to add it.
+    const [, url] = await agentws.waitFor(/page:\s+(\S+)/);
+    expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/);
+    await agentws.waitFor(/append #token=<your token> to the URL/);
+    await agentws.waitFor(/Press Ctrl-C to stop\./);
+    expect(agentws.output()).not.toContain(token);
 
     const { page } = browser;
-    await page.goto(link!);
+    await page.goto(`${url!}#token=${token}`);
     expect(await page.locator('#demo-banner').innerText()).toBe('Scripted demo model — replies are not from an LLM');
     await page.locator('#message:enabled').fill('What is the weather in Lisbon?');
     await page.locator('#send').click();

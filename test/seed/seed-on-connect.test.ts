@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { createSeedOnConnect } from '../../src/cli/seed-on-connect.js';
+import { createSeedOnConnect } from '../../src/seed/seed-on-connect.js';
 import type { AgentwsServer } from '../../src/server/agentws-server.js';
 import { runServer } from '../../src/server/agentws-server.js';
 import { silentLogger } from '../../src/server/logger.js';
@@ -9,10 +9,7 @@ import type { FakeOpenAI } from '../../src/testing/index.js';
 import { normaliseFrame, readTranscriptFrames, stripAnsi } from '../helpers/transcript.js';
 import { TestClient } from '../helpers/ws-client.js';
 
-const TRANSCRIPT = new URL(
-  '../../../shared/reference/autogen02-transcript/transcript_nocolor_frames.txt',
-  import.meta.url,
-);
+const TRANSCRIPT = new URL('../fixtures/autogen02-transcript-nocolor.txt', import.meta.url);
 const SEED_MESSAGE = 'Check out the weather in Paris and write a poem about it.';
 
 let fake: FakeOpenAI | undefined;

@@ -4,12 +4,16 @@ import { UserProxyAgent } from '../agents/user-proxy-agent.js';
 import type { LlmConfigEntry } from '../llm/config-list.js';
 import type { IOWebsockets } from '../server/io-websockets.js';
 import type { Logger } from '../server/logger.js';
+import { createRedactor, redactingLogger } from '../server/redact.js';
 
 /** Options of {@link createSeedOnConnect}. */
 export interface SeedOnConnectOptions {
   /** The chatbot's models (an ordered fallback list). Required, non-empty. */
   configList: LlmConfigEntry[];
-  /** Gets the seed's " - on_connect(): ..." progress lines as debug messages. [none] */
+  /**
+   * Gets the seed's " - on_connect(): ..." progress lines as debug messages, free of the config list's keys and with
+   * control characters in the client's message escaped. [none]
+   */
   logger?: Logger;
 }
 
@@ -48,7 +52,10 @@ function weatherForecast(args: Record<string, unknown>): string {
  * @example await runServer({ onConnect: createSeedOnConnect({ configList }), port: 8765 });
  */
 export function createSeedOnConnect(options: SeedOnConnectOptions): (iostream: IOWebsockets) => Promise<void> {
-  const { configList, logger } = options;
+  const { configList } = options;
+  // The lines carry the client's message: the same scrubbing as the server's own lines.
+  const logger =
+    options.logger && redactingLogger(options.logger, createRedactor(configList.map((entry) => entry.api_key)));
   return async (iostream) => {
     logger?.debug(` - on_connect(): Connected to client ${iostream.id}; receiving the initial message.`);
     const initialMsg = await iostream.input();
