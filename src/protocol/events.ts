@@ -179,12 +179,16 @@ export interface TerminationEvent {
   content: { reason: TerminationReason; termination_reason: string };
 }
 
-/** Terminal: the run's `onConnect` returned. Fields come from the last chat of the run, if any. */
+/**
+ * Terminal: the run's `onConnect` returned. Fields come from the last chat of the run, if any. The history itself is
+ * in that chat's `chat_end` (sending it twice made a large run's last burst twice as large).
+ */
 export interface RunCompletionEvent {
   readonly type: 'run_completion';
   content: {
     summary: string | null;
-    history: ChatMessage[];
+    /** Messages in the last chat's history (0 when the run had no chat). */
+    history_length: number;
     cost: UsageSummary | null;
     last_speaker: string | null;
     termination_reason: string | null;

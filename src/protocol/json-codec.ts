@@ -32,6 +32,27 @@ export class ClientFrameError extends Error {
 
 const CLIENT_TYPES = 'input_response, cancel, ping';
 
+/** Most characters of a client's value an error message quotes back (a 900 KB id must not become a 900 KB event). */
+export const MAX_ECHO_CHARS = 64;
+
+/**
+ * A client-supplied value as error messages quote it: JSON, cut to {@link MAX_ECHO_CHARS} characters with `…` after.
+ * @example echoClientValue('x'.repeat(900_000)) // '"xxx…xxx"…' (64 x's)
+ */
+export function echoClientValue(value: unknown): string {
+  if (typeof value === 'string') {
+    return value.length > MAX_ECHO_CHARS ? JSON.stringify(value.slice(0, MAX_ECHO_CHARS)) + '…' : JSON.stringify(value);
+  }
+  const json = JSON.stringify(value) ?? String(value);
+  return json.length > MAX_ECHO_CHARS ? json.slice(0, MAX_ECHO_CHARS) + '…' : json;
+}
+
+/** JSON.parse's own message quotes the input; V8 keeps it short today, but what is echoed must not depend on that. */
+function capMessage(message: string): string {
+  const max = 4 * MAX_ECHO_CHARS;
+  return message.length > max ? message.slice(0, max) + '…' : message;
+}
+
 /**
  * Parses a text frame from a JSON-mode client. A frame that is not a JSON object is a plain answer to the oldest
  * pending input request (returned as `{ type: 'text' }`).
@@ -43,7 +64,9 @@ export function parseClientFrame(data: string): ClientFrame | { type: 'text'; va
   try {
     parsed = JSON.parse(data);
   } catch (error) {
-    throw new ClientFrameError(`Malformed JSON frame: ${(error as Error).message}. Send one JSON object per frame.`);
+    throw new ClientFrameError(
+      `Malformed JSON frame: ${capMessage((error as Error).message)}. Send one JSON object per frame.`,
+    );
   }
   if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
     throw new ClientFrameError('A frame must be a JSON object with a "type".');
@@ -63,7 +86,7 @@ export function parseClientFrame(data: string): ClientFrame | { type: 'text'; va
     }
     default:
       throw new ClientFrameError(
-        `Unknown frame type ${JSON.stringify(frame.type ?? null)}; a client may send ${CLIENT_TYPES}.`,
+        `Unknown frame type ${echoClientValue(frame.type ?? null)}; a client may send ${CLIENT_TYPES}.`,
       );
   }
 }

@@ -10,6 +10,8 @@ import { encodeEvent } from '../protocol/json-codec.js';
 import { renderText } from '../protocol/text-renderer.js';
 import type { AgentwsServer, ServerOptions } from './agentws-server.js';
 import { runServer } from './agentws-server.js';
+import type { SlowConsumer } from './send-queue.js';
+import { SendQueue } from './send-queue.js';
 
 /** How a connection's events are written: AutoGen text frames, or `agentws.v1` JSON envelopes. */
 export type WireMode = 'text' | 'json';
@@ -29,8 +31,9 @@ export interface IOWebsocketsInit {
   inputTimeoutMs: number | null;
   inputTimeoutAction: InputTimeoutAction;
   maxBufferedBytes: number;
-  /** Called when the client stops reading and the send buffer passes `maxBufferedBytes`. */
-  onOverflow: () => void;
+  slowConsumerMs: number;
+  /** Called once when the client is judged a slow consumer (see {@link SendQueue}). */
+  onSlowConsumer: (slow: SlowConsumer) => void;
 }
 
 interface PendingInput {
@@ -58,16 +61,12 @@ export class IOWebsockets implements IOStream {
   lastChatEnd: ChatEndEvent['content'] | undefined;
 
   readonly #ws: WebSocket;
+  readonly #out: SendQueue;
   readonly #sessionJson: string;
   readonly #color: boolean;
   readonly #init: IOWebsocketsInit;
   #seq = 0;
   #finished = false;
-  #corked = false;
-  readonly #uncork = (): void => {
-    this.#corked = false;
-    this.#init.socket?.uncork();
-  };
   /** JSON mode: requests in the order they were made (plain text frames answer the oldest). */
   readonly #pending: PendingInput[] = [];
   /** Answers that arrived before anyone asked (e.g. the first message, sent right after connecting). */
@@ -78,6 +77,13 @@ export class IOWebsockets implements IOStream {
   constructor(init: IOWebsocketsInit) {
     this.#init = init;
     this.#ws = init.ws;
+    this.#out = new SendQueue({
+      ws: init.ws,
+      socket: init.socket,
+      maxBufferedBytes: init.maxBufferedBytes,
+      slowConsumerMs: init.slowConsumerMs,
+      onSlowConsumer: init.onSlowConsumer,
+    });
     this.id = init.sessionId;
     this.mode = init.mode;
     this.signal = init.signal;
@@ -100,11 +106,12 @@ export class IOWebsockets implements IOStream {
   }
 
   /**
-   * Bytes sent but not yet handed to the operating system: grows when the client reads slowly. Past the server's
-   * `maxBufferedBytes` the session is dropped; an `onConnect` producing a lot may wait while this is high.
+   * Bytes sent but not yet handed to the operating system: grows when the client reads slowly. Above the server's
+   * `maxBufferedBytes` with nothing delivered for `slowConsumerMs` the session is dropped; an `onConnect` producing a
+   * lot may wait while this is high.
    */
   get bufferedAmount(): number {
-    return this.#ws.bufferedAmount;
+    return this.#out.unsent;
   }
 
   /** True once the run's terminal event went out: nothing more is sent. */
@@ -119,26 +126,32 @@ export class IOWebsockets implements IOStream {
   send(event: AgentEvent): void {
     if (this.#finished || this.#ws.readyState !== 1) return;
     if (event.type === 'chat_end') this.lastChatEnd = event.content;
-    if (!this.#corked && this.#init.socket) {
-      // One write (one syscall) for all frames of this tick: a model's network chunk holds many tokens.
-      this.#corked = true;
-      this.#init.socket.cork();
-      process.nextTick(this.#uncork);
-    }
     if (this.mode === 'json') {
       this.#seq += 1;
-      this.#ws.send(encodeEvent(event, this.#seq, this.#sessionJson));
+      this.#out.send(encodeEvent(event, this.#seq, this.#sessionJson));
     } else if (event.type === 'stream') {
       this.#seq += 1;
-      this.#ws.send(event.content.content);
+      this.#out.send(event.content.content);
     } else {
       for (const frame of renderText(event, { color: this.#color })) {
         this.#seq += 1;
-        this.#ws.send(frame);
+        this.#out.send(frame);
       }
     }
     if (isTerminalEvent(event)) this.#finished = true;
-    if (this.#ws.bufferedAmount > this.#init.maxBufferedBytes) this.#init.onOverflow();
+  }
+
+  /**
+   * @internal Resolves once every event sent so far reached the operating system, the socket closed, or the client
+   * stopped reading for `slowConsumerMs`. The session waits for it before its close frame, whose handshake is timed.
+   */
+  flushed(): Promise<void> {
+    return this.#out.flushed();
+  }
+
+  /** @internal Hands every queued event to the socket at once (before a close that must not wait). */
+  flushNow(): void {
+    this.#out.flushNow();
   }
 
   /**

@@ -3,13 +3,15 @@ import type { RawData, WebSocket } from 'ws';
 import { AbortedError, InputTimeoutError, isAbortError } from '../errors.js';
 import { IOStream } from '../io/iostream.js';
 import type { AgentEvent, TerminationReason } from '../protocol/events.js';
-import { ClientFrameError, parseClientFrame } from '../protocol/json-codec.js';
+import { ClientFrameError, echoClientValue, parseClientFrame } from '../protocol/json-codec.js';
 import { VERSION } from '../version.js';
 import { CloseCode } from './close-codes.js';
 import type { InputTimeoutAction, WireMode } from './io-websockets.js';
 import { IOWebsockets } from './io-websockets.js';
 import type { Logger } from './logger.js';
 import type { Redactor } from './redact.js';
+import type { SlowConsumer } from './send-queue.js';
+import { CEILING_FACTOR } from './send-queue.js';
 
 /** What runs for every connection. */
 export type OnConnect = (iostream: IOWebsockets) => unknown;
@@ -38,6 +40,7 @@ export interface SessionSettings {
   inputTimeoutMs: number | null;
   inputTimeoutAction: InputTimeoutAction;
   maxBufferedBytes: number;
+  slowConsumerMs: number;
   /** Scrubs secrets from error events and log lines. */
   redact: Redactor;
 }
@@ -55,6 +58,8 @@ export class Session {
   readonly #ws: WebSocket;
   readonly #settings: SessionSettings;
   readonly #controller = new AbortController();
+  /** Set while the end of a finished run is on its way to the client: a shutdown stops waiting for it. */
+  #stopWaiting: (() => void) | undefined;
   #stop: SessionOutcome | undefined;
   #framesThisSecond = 0;
   #secondStartedAt = 0;
@@ -75,7 +80,8 @@ export class Session {
       inputTimeoutMs: settings.inputTimeoutMs,
       inputTimeoutAction: settings.inputTimeoutAction,
       maxBufferedBytes: settings.maxBufferedBytes,
-      onOverflow: () => this.#dropSlowConsumer(),
+      slowConsumerMs: settings.slowConsumerMs,
+      onSlowConsumer: (slow) => this.#dropSlowConsumer(slow),
     });
     ws.on('message', (data, isBinary) => this.#onMessage(data, isBinary));
     ws.on('ping', () => {
@@ -121,20 +127,15 @@ export class Session {
         (error instanceof InputTimeoutError ? 'input_timeout' : isAbortError(error) ? 'cancelled' : 'error');
       if (outcome === 'error') this.#reportError(error);
     }
-    this.#finish(outcome);
-    return outcome;
+    return this.#finish(outcome);
   }
 
   /**
-   * Keepalive, run by the endpoint every ping interval: drops a peer that did not answer the previous ping, and a
-   * client that stopped reading while the run sends nothing (the send-time check cannot see that one).
+   * Keepalive, run by the endpoint every ping interval: drops a peer that did not answer the previous ping. (A client
+   * that stops reading is watched by the IOWebsockets' send queue, with its own timer, even while the run is silent.)
    */
   ping(): void {
     if (this.#stop !== undefined) return;
-    if (this.#ws.bufferedAmount > this.#settings.maxBufferedBytes) {
-      this.#dropSlowConsumer();
-      return;
-    }
     if (!this.alive) {
       this.#settings.logger.info(`session ${this.id}: no pong since the last ping; dropped the connection`);
       this.#abort('unresponsive');
@@ -147,6 +148,7 @@ export class Session {
 
   /** Ends the run from outside: the model request and tools are aborted, the client is told why. */
   stop(reason: 'cancelled' | 'shutdown'): void {
+    if (reason === 'shutdown') this.#stopWaiting?.();
     this.#abort(reason);
   }
 
@@ -179,7 +181,7 @@ export class Session {
           type: 'run_completion',
           content: {
             summary: last?.summary ?? null,
-            history: last?.history ?? [],
+            history_length: last?.history.length ?? 0,
             cost: last?.cost ?? null,
             last_speaker: last?.history.at(-1)?.name ?? null,
             termination_reason: last?.termination_reason ?? null,
@@ -197,30 +199,54 @@ export class Session {
     }
   }
 
-  /** Sends the terminal event and closes. Outcomes from broken rules closed the socket already (see #fail). */
-  #finish(outcome: SessionOutcome): void {
+  /**
+   * Sends the terminal event, lets a reading client get everything, and closes. Outcomes from broken rules closed the
+   * socket already (see #fail). Resolves with how the session ended: a client dropped or gone while the end of the
+   * run was still on its way changes a `completed` into `slow_consumer` or `disconnected`.
+   */
+  async #finish(outcome: SessionOutcome): Promise<SessionOutcome> {
     try {
       const terminal = this.#terminalEvent(outcome);
       if (terminal) this.iostream.send(terminal);
     } catch (error) {
       this.#settings.logger.error(`session ${this.id}: cannot send the terminal event: ${String(error)}`);
     }
+    // The close handshake has a short timeout that counts from the close frame, and the frame waits behind unsent
+    // data: a reading client must get the end of the run first. Shutdown does not wait (it had its grace period).
+    if (outcome !== 'shutdown') {
+      await new Promise<void>((resolve) => {
+        this.#stopWaiting = resolve;
+        void this.iostream.flushed().then(resolve);
+      });
+      this.#stopWaiting = undefined;
+    }
     const code =
       outcome === 'error' ? CloseCode.INTERNAL_ERROR : outcome === 'shutdown' ? CloseCode.GOING_AWAY : CloseCode.NORMAL;
-    if (this.#ws.readyState === 1) this.#ws.close(code);
+    this.#close(code);
     this.#abort(outcome);
+    return this.#stop ?? outcome;
+  }
+
+  /** Starts the closing handshake after everything queued (a no-op once the socket is closing). */
+  #close(code: number, reason?: string): void {
+    if (this.#ws.readyState !== 1) return;
+    this.iostream.flushNow();
+    this.#ws.close(code, reason);
   }
 
   /**
-   * The client stopped reading and the send buffer passed `maxBufferedBytes`: the socket is destroyed at once (a
-   * close frame would only queue behind the unread data) so memory stays bounded even if onConnect keeps sending.
+   * The client stopped reading (see {@link SendQueue}): the socket is destroyed at once (a close frame would only
+   * queue behind the unread data) so memory stays bounded even if onConnect keeps sending.
    */
-  #dropSlowConsumer(): void {
-    if (this.#stop !== undefined) return;
-    this.#settings.logger.warn(
-      `session ${this.id}: the client stopped reading (${this.#ws.bufferedAmount} bytes unsent, ` +
-        `limit ${this.#settings.maxBufferedBytes}); dropped the connection`,
-    );
+  #dropSlowConsumer({ reason, unsent }: SlowConsumer): void {
+    const limit = this.#settings.maxBufferedBytes;
+    const why =
+      reason === 'ceiling'
+        ? `the client reads slower than the run sends (${unsent} bytes unsent, ` +
+          `more than ${CEILING_FACTOR} × the limit ${limit})`
+        : `the client stopped reading (${unsent} bytes unsent, limit ${limit})` +
+          (this.#settings.slowConsumerMs > 0 ? ` for ${this.#settings.slowConsumerMs} ms` : '');
+    this.#settings.logger.warn(`session ${this.id}: ${why}; dropped the connection`);
     this.#abort('slow_consumer');
     this.#ws.terminate();
   }
@@ -231,7 +257,7 @@ export class Session {
     this.#settings.logger.warn(`session ${this.id}: ${message} Closed with ${closeCode}.`);
     this.iostream.send({ type: 'error', content: { error: message, code, fatal: true } });
     this.#abort(outcome);
-    if (this.#ws.readyState === 1) this.#ws.close(closeCode, outcome);
+    this.#close(closeCode, outcome);
   }
 
   #rateLimited(): void {
@@ -329,7 +355,7 @@ export class Session {
       case 'input_response':
         if (!this.iostream.answer(frame.id, frame.value)) {
           this.#protocolError(
-            `No pending input request has id ${JSON.stringify(frame.id)} (unknown or already answered).`,
+            `No pending input request has id ${echoClientValue(frame.id)} (unknown or already answered).`,
           );
         }
         return;

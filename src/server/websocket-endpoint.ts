@@ -40,8 +40,17 @@ export interface EndpointOptions {
   inputTimeoutMs?: number | null;
   /** On input timeout: `'end'` the run (termination input_timeout) or answer `'empty'` (AutoGen's no input). ['end'] */
   inputTimeoutAction?: InputTimeoutAction;
-  /** Bytes a client may leave unread before the session is dropped as a slow consumer. [8 MiB] */
+  /**
+   * Unsent bytes per session above which a client that reads nothing for `slowConsumerMs` is dropped as a slow
+   * consumer; 32 times this drops it at once, even while it reads. [8 MiB]
+   */
   maxBufferedBytes?: number;
+  /**
+   * How long a client's unsent data may stay above `maxBufferedBytes` with nothing delivered before the session is
+   * dropped; a client that keeps reading is never dropped for a burst. 0 drops the moment the limit is passed (and
+   * closes without waiting for the client to read the end of the run). [30 s]
+   */
+  slowConsumerMs?: number;
   /** Ping interval; a peer that misses a pong by the next ping is dropped. 0 disables. [20 s] */
   pingIntervalMs?: number;
   /** On `close()`, how long running sessions may go on before they are stopped with 1001. [5 s] */
@@ -70,6 +79,7 @@ const DEFAULTS = {
   inputTimeoutMs: (30 * 60 * 1000) as number | null,
   inputTimeoutAction: 'end' as InputTimeoutAction,
   maxBufferedBytes: 8 * 1024 * 1024,
+  slowConsumerMs: 30_000,
   pingIntervalMs: 20_000,
   shutdownGraceMs: 5_000,
   paths: ['/', '/ws'] as readonly string[],
@@ -127,6 +137,7 @@ function resolveOptions(options: EndpointOptions): ResolvedOptions {
   checkNumber('maxFramesPerSecond', merged.maxFramesPerSecond);
   checkNumber('inputTimeoutMs', merged.inputTimeoutMs, { max: MAX_TIMER_MS });
   checkNumber('maxBufferedBytes', merged.maxBufferedBytes, { integer: true });
+  checkNumber('slowConsumerMs', merged.slowConsumerMs, { allowZero: true, max: MAX_TIMER_MS });
   checkNumber('pingIntervalMs', merged.pingIntervalMs, { allowZero: true, max: MAX_TIMER_MS });
   checkNumber('shutdownGraceMs', merged.shutdownGraceMs, { allowZero: true, max: MAX_TIMER_MS });
   if (merged.inputTimeoutAction !== 'end' && merged.inputTimeoutAction !== 'empty') {

@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { ClientFrameError, encodeEvent, parseClientFrame } from '../../src/protocol/json-codec.js';
+import {
+  ClientFrameError,
+  echoClientValue,
+  encodeEvent,
+  MAX_ECHO_CHARS,
+  parseClientFrame,
+} from '../../src/protocol/json-codec.js';
 
 describe('JSON codec', () => {
   it('encodes the envelope with v, seq, session, type, content in that order', () => {
@@ -25,5 +31,25 @@ describe('JSON codec', () => {
     expect(() => parseClientFrame('{"type":"input_response","value":"y"}')).toThrow(/needs a string "id"/);
     expect(() => parseClientFrame('{"type":"input_response","id":"x","value":3}')).toThrow(/needs a string "value"/);
     expect(() => parseClientFrame('{"no":"type"}')).toThrow(/Unknown frame type null/);
+  });
+
+  it('quotes client values back cut to 64 characters, with an ellipsis', () => {
+    expect(MAX_ECHO_CHARS).toBe(64);
+    expect(echoClientValue('abc')).toBe('"abc"');
+    expect(echoClientValue('a'.repeat(64))).toBe(`"${'a'.repeat(64)}"`);
+    expect(echoClientValue('a'.repeat(900 * 1024))).toBe(`"${'a'.repeat(64)}"…`);
+    expect(echoClientValue(null)).toBe('null');
+    expect(echoClientValue(undefined)).toBe('undefined');
+    expect(echoClientValue({ a: 'b'.repeat(100) })).toBe(`{"a":"${'b'.repeat(58)}…`);
+    const message = (frame: string): string => {
+      try {
+        parseClientFrame(frame);
+      } catch (error) {
+        return (error as Error).message;
+      }
+      throw new Error('parsed');
+    };
+    expect(message(JSON.stringify({ type: 't'.repeat(900 * 1024) })).length).toBeLessThan(200);
+    expect(message('{"type":' + 't'.repeat(900 * 1024)).length).toBeLessThan(400);
   });
 });

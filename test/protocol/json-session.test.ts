@@ -88,6 +88,11 @@ describe('JSON mode: a whole seed run', () => {
     expect(client.events[0]!.content).toMatchObject({ id: client.events[0]!.session, protocol: 'agentws.v1' });
     expect(terminal.content).toMatchObject({ last_speaker: 'chatbot' });
     expect((terminal.content as { summary: string }).summary).toContain('Paris wakes');
+    // The history goes out once, in chat_end; the terminal event only counts it.
+    const chatEnd = client.events.find((e) => e.type === 'chat_end')!.content as { history: unknown[] };
+    expect(chatEnd.history.length).toBeGreaterThan(2);
+    expect(terminal.content).toMatchObject({ history_length: chatEnd.history.length });
+    expect(terminal.content).not.toHaveProperty('history');
   });
 
   it('accepts ?protocol=json and a first message sent before it is asked for', async () => {
@@ -279,5 +284,26 @@ describe('JSON mode: bad client frames', () => {
     expect(errors[2]!.error).toMatch(/No pending input request has id "nope"/);
     expect(client.events.find((e) => e.type === 'print')!.content).toMatchObject({ objects: ['answer=yes'] });
     expectOneTerminalAtEnd(client);
+  });
+
+  it('quotes at most 64 characters of what the client sent: a 900 KB id or type is not echoed whole', async () => {
+    const uri = await start(async (io) => io.print(`answer=${await io.input('ready?')}`));
+    const client = await TestClient.open(uri, 'agentws.v1');
+    const request = await client.waitForEvent('input_request');
+    const huge = 'i'.repeat(900 * 1024);
+    client.send({ type: 'input_response', id: huge, value: 'x' });
+    client.send({ type: huge });
+    client.send({ type: { nested: [huge] } });
+    client.send(`{"type":"input_response","id":"${huge}`);
+    client.send({ type: 'input_response', id: (request.content as { id: string }).id, value: 'yes' });
+    expect(await client.closed).toBe(1000);
+    const errors = client.events.filter((e) => e.type === 'error').map((e) => (e.content as { error: string }).error);
+    expect(errors).toHaveLength(4);
+    expect(errors[0]).toBe(`No pending input request has id "${'i'.repeat(64)}"… (unknown or already answered).`);
+    expect(errors[1]).toBe(`Unknown frame type "${'i'.repeat(64)}"…; a client may send input_response, cancel, ping.`);
+    expect(errors[2]).toMatch(/^Unknown frame type \{"nested":\["i{52}…; a client may send/);
+    expect(errors[3]).toMatch(/^Malformed JSON frame: /);
+    for (const error of errors) expect(error.length).toBeLessThan(400);
+    for (const frame of client.frames) expect(frame.length).toBeLessThan(1000);
   });
 });

@@ -167,7 +167,8 @@ describe('bad input from clients', () => {
 
   it('a slow consumer is dropped past the buffered limit, memory stays bounded, the model request is aborted', async () => {
     const limit = 256 * 1024;
-    h = await startModelHarness({ maxBufferedBytes: limit });
+    // slowConsumerMs 0: dropped the moment the limit is passed (test/server/large-output.test.ts covers the window).
+    h = await startModelHarness({ maxBufferedBytes: limit, slowConsumerMs: 0 });
     const good = await GoodSession.start(h);
     // A raw client that completes the handshake, asks for a long reply, and never reads a byte.
     const slow = await rawSocket(h.server.uri, { ...AUTH, 'Sec-WebSocket-Protocol': 'agentws.v1' });

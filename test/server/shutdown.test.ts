@@ -84,6 +84,29 @@ describe('graceful shutdown: close()', () => {
     deaf.destroy();
   });
 
+  it('does not wait for a client that stopped reading the end of a finished run', async () => {
+    let returned!: () => void;
+    const done = new Promise<void>((resolve) => (returned = resolve));
+    server = await runServer({
+      port: 0,
+      logger: captureLogger(),
+      pingIntervalMs: 0,
+      // A window far past the test's timeout: only the shutdown can end the wait for this client.
+      slowConsumerMs: 600_000,
+      onConnect: (io) => {
+        for (let i = 0; i < 6; i++) io.print('z'.repeat(1024 * 1024));
+        returned();
+      },
+    });
+    const deaf = await rawSocket(server.uri); // never reads the 6 MiB, which stays under the 8 MiB limit
+    await done;
+    await new Promise((resolve) => setImmediate(resolve)); // the session is now waiting for its end to be read
+    const ended = once(server.endpoint, 'session-end');
+    await server.close({ graceMs: 0 });
+    expect((await ended)[0].outcome).toBe('shutdown');
+    deaf.destroy();
+  });
+
   it('an attached endpoint refuses upgrades with 503 while it closes', async () => {
     const http = createServer();
     const endpoint = attach(http, { logger: captureLogger(), onConnect: async (io) => void (await io.input()) });
