@@ -1,23 +1,51 @@
 /**
  * Every error agentws throws on purpose. Each has a stable `code` (listed in the README) and an optional `cause`.
  */
-export type AgentwsErrorCode =
-  | 'CONFIG_NOT_FOUND'
-  | 'CONFIG_INVALID'
-  | 'CONFIG_EMPTY'
-  | 'LLM_REQUEST_FAILED'
-  | 'LLM_STREAM_CUT'
-  | 'TOOL_INVALID'
-  | 'AGENT_INVALID'
-  | 'MESSAGE_INVALID'
-  | 'ABORTED'
-  | 'INPUT_TIMEOUT'
-  | 'SESSION_CLOSED'
-  | 'PORT_IN_USE'
-  | 'LISTEN_FAILED'
-  | 'OPTION_INVALID'
-  | 'MODULE_INVALID'
-  | 'PROTOCOL_ERROR';
+export const AGENTWS_ERROR_CODES = [
+  'CONFIG_NOT_FOUND',
+  'CONFIG_INVALID',
+  'CONFIG_EMPTY',
+  'LLM_REQUEST_FAILED',
+  'LLM_STREAM_CUT',
+  'TOOL_INVALID',
+  'AGENT_INVALID',
+  'MESSAGE_INVALID',
+  'ABORTED',
+  'INPUT_TIMEOUT',
+  'SESSION_CLOSED',
+  'PORT_IN_USE',
+  'LISTEN_FAILED',
+  'OPTION_INVALID',
+  'MODULE_INVALID',
+  'PROTOCOL_ERROR',
+] as const;
+
+/** The `code` of every error agentws throws. */
+export type AgentwsErrorCode = (typeof AGENTWS_ERROR_CODES)[number];
+
+/**
+ * Codes that only `error` events carry, never a thrown error: the session's rules (`INVALID_DATA`, `RATE_LIMITED`,
+ * `TOO_MANY_ANSWERS`), the failover notice (`LLM_FAILOVER`), and `INTERNAL_ERROR` for an error that is not an
+ * {@link AgentwsError} (a bug, or an `onConnect` that threw something of its own).
+ */
+export const EVENT_ONLY_ERROR_CODES = [
+  'INVALID_DATA',
+  'RATE_LIMITED',
+  'TOO_MANY_ANSWERS',
+  'LLM_FAILOVER',
+  'INTERNAL_ERROR',
+] as const;
+
+/** Every `code` an `error` event can carry on the wire: one type for server, clients and docs. */
+export type WireErrorCode = AgentwsErrorCode | (typeof EVENT_ONLY_ERROR_CODES)[number];
+
+/** Every wire error code, for clients that check a code they received and for the protocol's docs. */
+export const WIRE_ERROR_CODES: readonly WireErrorCode[] = [...AGENTWS_ERROR_CODES, ...EVENT_ONLY_ERROR_CODES];
+
+/** The wire code for any error: its own when it is an {@link AgentwsError}, else `INTERNAL_ERROR`. */
+export function wireErrorCode(error: unknown): WireErrorCode {
+  return error instanceof AgentwsError ? error.code : 'INTERNAL_ERROR';
+}
 
 export class AgentwsError extends Error {
   readonly code: AgentwsErrorCode;
@@ -61,6 +89,13 @@ export class SessionClosedError extends AgentwsError {
 
 /** A server could not start or was given bad options. */
 export class ServerError extends AgentwsError {}
+
+/** Why a client frame was refused; becomes a non-fatal `error` event with code `PROTOCOL_ERROR`. */
+export class ClientFrameError extends AgentwsError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('PROTOCOL_ERROR', message, options);
+  }
+}
 
 /** True for errors that mean "the run was stopped from outside" rather than "something broke". */
 export function isAbortError(error: unknown): boolean {

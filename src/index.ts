@@ -15,7 +15,7 @@ export type * from './protocol/events.js';
 export { EVENT_TYPES, JSON_SUBPROTOCOL, isTerminalEvent } from './protocol/events.js';
 export { renderText } from './protocol/text-renderer.js';
 export type { TextRenderOptions } from './protocol/text-renderer.js';
-export { encodeEvent, parseClientFrame, ClientFrameError } from './protocol/json-codec.js';
+export { encodeEvent, parseClientFrame } from './protocol/json-codec.js';
 
 // llm: config lists and the model client
 export { configListFromJson, filterConfig, configFromEnv, describeConfig } from './llm/config-list.js';
@@ -57,7 +57,9 @@ export {
   InputTimeoutError,
   SessionClosedError,
   ServerError,
+  ClientFrameError,
+  WIRE_ERROR_CODES,
 } from './errors.js';
-export type { AgentwsErrorCode } from './errors.js';
+export type { AgentwsErrorCode, WireErrorCode } from './errors.js';
 
 export { VERSION } from './version.js';

@@ -8,6 +8,8 @@
  * This module holds types and tiny constants only, so every layer may import it.
  */
 
+import type { WireErrorCode } from '../errors.js';
+
 /** One tool call suggested by the model, OpenAI's shape. */
 export interface ToolCall {
   id: string;
@@ -170,7 +172,7 @@ export interface PongEvent {
 /** Something went wrong. `fatal: true` makes it the run's terminal event; otherwise the session goes on. */
 export interface ErrorEvent {
   readonly type: 'error';
-  content: { error: string; code: string; fatal: boolean };
+  content: { error: string; code: WireErrorCode; fatal: boolean };
 }
 
 /** Terminal: the run was stopped before it completed. */

@@ -1,3 +1,4 @@
+import { ClientFrameError } from '../errors.js';
 import type { AgentEvent, ClientFrame } from './events.js';
 
 /**
@@ -20,14 +21,6 @@ export function encodeEvent(event: AgentEvent, seq: number, sessionJson: string)
     JSON.stringify(event.content) +
     '}'
   );
-}
-
-/** Why a client frame was refused; becomes a non-fatal `error` event with code `PROTOCOL_ERROR`. */
-export class ClientFrameError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'ClientFrameError';
-  }
 }
 
 const CLIENT_TYPES = 'input_response, cancel, ping';

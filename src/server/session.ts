@@ -1,9 +1,10 @@
 import type { Duplex } from 'node:stream';
 import type { RawData, WebSocket } from 'ws';
-import { AbortedError, InputTimeoutError, isAbortError } from '../errors.js';
+import type { WireErrorCode } from '../errors.js';
+import { AbortedError, ClientFrameError, InputTimeoutError, isAbortError, wireErrorCode } from '../errors.js';
 import { IOStream } from '../io/iostream.js';
 import type { AgentEvent, TerminationReason } from '../protocol/events.js';
-import { ClientFrameError, echoClientValue, parseClientFrame } from '../protocol/json-codec.js';
+import { echoClientValue, parseClientFrame } from '../protocol/json-codec.js';
 import { VERSION } from '../version.js';
 import { CloseCode } from './close-codes.js';
 import type { InputTimeoutAction, WireMode } from './io-websockets.js';
@@ -160,12 +161,11 @@ export class Session {
 
   #reportError(error: unknown): void {
     const message = this.#settings.redact(error instanceof Error ? error.message : String(error));
-    const code = (error as { code?: unknown } | null)?.code;
     this.#settings.logger.error(`session ${this.id}: onConnect failed: ${message}`);
     if (error instanceof Error && error.stack) this.#settings.logger.debug(error.stack);
     this.iostream.send({
       type: 'error',
-      content: { error: message, code: typeof code === 'string' ? code : 'INTERNAL_ERROR', fatal: true },
+      content: { error: message, code: wireErrorCode(error), fatal: true },
     });
   }
 
@@ -252,7 +252,7 @@ export class Session {
   }
 
   /** Ends the session for a broken rule: a fatal error event saying what was wrong, then the close code. */
-  #fail(outcome: SessionOutcome, closeCode: number, code: string, message: string): void {
+  #fail(outcome: SessionOutcome, closeCode: number, code: WireErrorCode, message: string): void {
     if (this.#stop !== undefined) return;
     this.#settings.logger.warn(`session ${this.id}: ${message} Closed with ${closeCode}.`);
     this.iostream.send({ type: 'error', content: { error: message, code, fatal: true } });

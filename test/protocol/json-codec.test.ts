@@ -1,11 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import {
-  ClientFrameError,
-  echoClientValue,
-  encodeEvent,
-  MAX_ECHO_CHARS,
-  parseClientFrame,
-} from '../../src/protocol/json-codec.js';
+import { AgentwsError, ClientFrameError } from '../../src/errors.js';
+import { echoClientValue, encodeEvent, MAX_ECHO_CHARS, parseClientFrame } from '../../src/protocol/json-codec.js';
 
 describe('JSON codec', () => {
   it('encodes the envelope with v, seq, session, type, content in that order', () => {
@@ -27,6 +22,16 @@ describe('JSON codec', () => {
 
   it('explains what is wrong with a bad frame', () => {
     expect(() => parseClientFrame('{"type":')).toThrow(ClientFrameError);
+    // Every error agentws throws is an AgentwsError with a stable code.
+    const error = (() => {
+      try {
+        parseClientFrame('{"type":');
+      } catch (caught) {
+        return caught;
+      }
+    })();
+    expect(error).toBeInstanceOf(AgentwsError);
+    expect(error).toMatchObject({ code: 'PROTOCOL_ERROR', name: 'ClientFrameError' });
     expect(() => parseClientFrame('{"type":"launch"}')).toThrow(/Unknown frame type "launch"/);
     expect(() => parseClientFrame('{"type":"input_response","value":"y"}')).toThrow(/needs a string "id"/);
     expect(() => parseClientFrame('{"type":"input_response","id":"x","value":3}')).toThrow(/needs a string "value"/);

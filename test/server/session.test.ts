@@ -1,5 +1,6 @@
 import { getEventListeners, once } from 'node:events';
 import { afterEach, describe, expect, it } from 'vitest';
+import { ServerError, WIRE_ERROR_CODES } from '../../src/errors.js';
 import type { AgentwsServer, ServerOptions } from '../../src/server/agentws-server.js';
 import { runServer } from '../../src/server/agentws-server.js';
 import type { SessionOutcome } from '../../src/server/session.js';
@@ -85,6 +86,27 @@ describe('Session', () => {
     const client = await TestClient.open(s.uri);
     expect(await client.closed).toBe(1000);
     expect(client.frames).toEqual(['AbortedError\n']);
+  });
+
+  it('an error thrown by onConnect reaches the client with a wire error code: its own, or INTERNAL_ERROR', async () => {
+    const thrown: unknown[] = [
+      Object.assign(new Error('disk full'), { code: 'ENOSPC' }),
+      new ServerError('OPTION_INVALID', 'bad option'),
+    ];
+    const s = await start({
+      onConnect: () => {
+        throw thrown.shift();
+      },
+    });
+    for (const [message, code] of [
+      ['disk full', 'INTERNAL_ERROR'],
+      ['bad option', 'OPTION_INVALID'],
+    ]) {
+      const client = await TestClient.open(s.uri, 'agentws.v1');
+      expect(await client.closed).toBe(1011);
+      expect(client.events.at(-1)).toMatchObject({ type: 'error', content: { error: message, code, fatal: true } });
+      expect(WIRE_ERROR_CODES).toContain(code);
+    }
   });
 
   it('a session-end listener that throws is logged and breaks nothing', async () => {
