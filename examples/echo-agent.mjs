@@ -3,8 +3,8 @@
  * sends an empty line or "exit". Shows `iostream.input()` with a prompt (JSON clients get an `input_request`), and
  * that `IOStream.getDefault()` is this connection's stream anywhere inside onConnect.
  *
- * Run it:   agentws serve --on-connect examples/echo-agent.mjs
- * Talk:     printf 'hello\nworld\n' | agentws connect
+ * Run it:   npx agentws serve --on-connect examples/echo-agent.mjs
+ * Talk:     printf 'hello\nworld\n' | npx agentws connect
  */
 import { IOStream } from 'agentws';
 

@@ -3,8 +3,8 @@
  * TypeScript: a chatbot with a weather tool and a user proxy chat about the client's first message, streaming tokens
  * to that client.
  *
- * Run it:   agentws serve --on-connect examples/seed-agent.ts
- * Talk:     agentws connect ws://127.0.0.1:8765 "Check out the weather in Paris and write a poem about it."
+ * Run it:   npx agentws serve --on-connect examples/seed-agent.ts
+ * Talk:     npx agentws connect ws://127.0.0.1:8765 "Check out the weather in Paris and write a poem about it."
  *
  * `agentws serve` passes the config list it selected (--config, --model, --filter, --demo) as the second argument;
  * used with `runServer` directly, the module reads OAI_CONFIG_LIST itself, as the notebook does.

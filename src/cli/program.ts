@@ -52,7 +52,7 @@ Examples:
   $ agentws connect ws://127.0.0.1:8765 "Check out the weather in Paris and write a poem about it."
   $ agentws connect "Hi"                                # one argument that is not a url: the message
   $ echo "What is 2+2?" | agentws connect              # stdin: first line = message, later lines = answers
-  $ agentws connect --json ws://127.0.0.1:8765 "Hi" | jq -r 'select(.type=="stream") | .content.content'
+  $ agentws connect --json ws://127.0.0.1:8765 "Hi" | jq -j 'select(.type=="stream") | .content.content'
 
 Standard output gets the conversation (or, with --json, one JSON frame per line); status and errors go to stderr.`;
 

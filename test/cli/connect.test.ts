@@ -11,10 +11,7 @@ import { CliProcess, SEED_MESSAGE, killAll, runCli } from './helpers/spawn-cli.j
 // `agentws connect` against servers made in this process: agentws's own (JSON mode) and a plain `ws` server that
 // selects no subprotocol, as AutoGen's Python IOWebsockets does (text mode). Spawns the real CLI (dist/ must be built).
 
-const TRANSCRIPT = new URL(
-  '../../../shared/reference/autogen02-transcript/transcript_nocolor_frames.txt',
-  import.meta.url,
-);
+const TRANSCRIPT = new URL('../fixtures/autogen02-transcript-nocolor.txt', import.meta.url);
 
 let closers: Array<() => Promise<void>> = [];
 afterEach(async () => {

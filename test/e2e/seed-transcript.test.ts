@@ -14,10 +14,8 @@ import type { FakeOpenAI } from '../../src/testing/index.js';
 import { TestClient } from '../helpers/ws-client.js';
 import { normaliseFrame, readTranscriptFrames, stripAnsi } from '../helpers/transcript.js';
 
-const TRANSCRIPT = new URL(
-  '../../../shared/reference/autogen02-transcript/transcript_nocolor_frames.txt',
-  import.meta.url,
-);
+const TRANSCRIPT = new URL('../fixtures/autogen02-transcript-nocolor.txt', import.meta.url);
+const TRANSCRIPT_COLOR = new URL('../fixtures/autogen02-transcript-color.txt', import.meta.url);
 const SEED_MESSAGE = 'Check out the weather in Paris and write a poem about it.';
 
 let fake: FakeOpenAI;
@@ -90,7 +88,7 @@ describe('the seed notebook in TypeScript', () => {
     const client = await TestClient.open(server.uri + '/?color=1');
     client.send(SEED_MESSAGE);
     await client.closed;
-    const colour = readTranscriptFrames(TRANSCRIPT.pathname.replace('_nocolor', '')).map(normaliseFrame);
+    const colour = readTranscriptFrames(TRANSCRIPT_COLOR.pathname).map(normaliseFrame);
     expect(client.frames.map(normaliseFrame)).toEqual(colour);
   });
 });
