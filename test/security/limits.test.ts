@@ -1,11 +1,10 @@
 import { once } from 'node:events';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { AgentwsServer, ServerOptions } from '../../src/server/agentws-server.js';
-import { runServer } from '../../src/server/agentws-server.js';
 import type { SessionOutcome } from '../../src/server/session.js';
 import type { CapturedLogger } from '../helpers/capture-logger.js';
-import { captureLogger } from '../helpers/capture-logger.js';
 import { FrameReader, rawSocket, upgrade } from '../helpers/raw-ws.js';
+import { startRecordedServer } from '../helpers/recorded-server.js';
 import { TestClient } from '../helpers/ws-client.js';
 
 let server: AgentwsServer | undefined;
@@ -13,10 +12,7 @@ let logs: CapturedLogger;
 let outcomes: SessionOutcome[];
 
 async function start(options: Partial<ServerOptions> & Pick<ServerOptions, 'onConnect'>): Promise<AgentwsServer> {
-  logs = captureLogger();
-  outcomes = [];
-  server = await runServer({ port: 0, logger: logs, pingIntervalMs: 0, ...options });
-  server.endpoint.on('session-end', ({ outcome }) => outcomes.push(outcome));
+  ({ server, logs, outcomes } = await startRecordedServer(options));
   return server;
 }
 

@@ -8,10 +8,10 @@ import type { FakeOpenAI, FakeReply } from '../../src/testing/fake-openai-server
 import { startFakeOpenAI } from '../../src/testing/fake-openai-server.js';
 import { seedOnConnect } from '../fixtures/seed-agents.js';
 import type { CapturedLogger } from '../helpers/capture-logger.js';
-import { captureLogger } from '../helpers/capture-logger.js';
 import type { ModelHarness } from '../helpers/model-harness.js';
 import { AUTH, BIG_TOKEN, GoodSession, HUGE_TOKENS, startModelHarness } from '../helpers/model-harness.js';
 import { clientFrame, Opcode, rawSocket } from '../helpers/raw-ws.js';
+import { startRecordedServer } from '../helpers/recorded-server.js';
 import { TestClient } from '../helpers/ws-client.js';
 
 const MiB = 1024 * 1024;
@@ -30,10 +30,7 @@ afterEach(async () => {
 });
 
 async function start(options: Partial<ServerOptions> & Pick<ServerOptions, 'onConnect'>): Promise<AgentwsServer> {
-  logs = captureLogger();
-  outcomes = [];
-  server = await runServer({ port: 0, logger: logs, pingIntervalMs: 0, ...options });
-  server.endpoint.on('session-end', ({ outcome }) => outcomes.push(outcome));
+  ({ server, logs, outcomes } = await startRecordedServer(options));
   return server;
 }
 

@@ -3,11 +3,10 @@ import type { Socket } from 'node:net';
 import { PassThrough } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { AgentwsServer, ServerOptions } from '../../src/server/agentws-server.js';
-import { runServer } from '../../src/server/agentws-server.js';
 import type { SessionOutcome } from '../../src/server/session.js';
 import type { CapturedLogger } from '../helpers/capture-logger.js';
-import { captureLogger } from '../helpers/capture-logger.js';
 import { FrameReader, Opcode, rawSocket } from '../helpers/raw-ws.js';
+import { startRecordedServer } from '../helpers/recorded-server.js';
 import { TestClient } from '../helpers/ws-client.js';
 
 const MiB = 1024 * 1024;
@@ -22,10 +21,7 @@ afterEach(async () => {
 });
 
 async function start(options: Partial<ServerOptions> & Pick<ServerOptions, 'onConnect'>): Promise<AgentwsServer> {
-  logs = captureLogger();
-  outcomes = [];
-  server = await runServer({ port: 0, logger: logs, pingIntervalMs: 0, ...options });
-  server.endpoint.on('session-end', ({ outcome }) => outcomes.push(outcome));
+  ({ server, logs, outcomes } = await startRecordedServer(options));
   return server;
 }
 
