@@ -3,6 +3,13 @@
  * @module
  */
 
+import { runServer } from './server/agentws-server.js';
+import { IOWebsockets } from './server/io-websockets.js';
+
+// IOWebsockets.runServer is attached here, as ws's index.js attaches WebSocket.Server: the server modules import
+// io-websockets.ts, so it cannot import them back.
+IOWebsockets.runServer = runServer;
+
 // io: where agents print and ask
 export { IOStream } from './io/iostream.js';
 export type { InputOptions } from './io/iostream.js';

@@ -1,6 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import type { Duplex } from 'node:stream';
-import type { WebSocket } from 'ws';
 import { AbortedError, InputTimeoutError, SessionClosedError } from '../errors.js';
 import type { InputOptions, IOStream } from '../io/iostream.js';
 import { splitPrintArgs } from '../io/print-args.js';
@@ -9,7 +7,7 @@ import { isTerminalEvent } from '../protocol/events.js';
 import { encodeEvent } from '../protocol/json-codec.js';
 import { renderText } from '../protocol/text-renderer.js';
 import type { AgentwsServer, ServerOptions } from './agentws-server.js';
-import { runServer } from './agentws-server.js';
+import type { Connection } from './connection.js';
 import type { SlowConsumer } from './send-queue.js';
 import { SendQueue } from './send-queue.js';
 
@@ -21,9 +19,7 @@ export type InputTimeoutAction = 'end' | 'empty';
 
 /** @internal Built by the session for each connection. */
 export interface IOWebsocketsInit {
-  ws: WebSocket;
-  /** The connection's TCP socket: corked for a tick while frames are sent, so a burst of frames is one write. */
-  socket?: Duplex;
+  connection: Connection;
   sessionId: string;
   mode: WireMode;
   color: boolean;
@@ -60,7 +56,7 @@ export class IOWebsockets implements IOStream {
   /** @internal The last `chat_end` this run emitted, for `run_completion`. */
   lastChatEnd: ChatEndEvent['content'] | undefined;
 
-  readonly #ws: WebSocket;
+  readonly #connection: Connection;
   readonly #out: SendQueue;
   readonly #sessionJson: string;
   readonly #color: boolean;
@@ -76,10 +72,9 @@ export class IOWebsockets implements IOStream {
   /** @internal Use {@link IOWebsockets.runServer} or `attach()`; sessions build these. */
   constructor(init: IOWebsocketsInit) {
     this.#init = init;
-    this.#ws = init.ws;
+    this.#connection = init.connection;
     this.#out = new SendQueue({
-      ws: init.ws,
-      socket: init.socket,
+      connection: init.connection,
       maxBufferedBytes: init.maxBufferedBytes,
       slowConsumerMs: init.slowConsumerMs,
       onSlowConsumer: init.onSlowConsumer,
@@ -96,9 +91,10 @@ export class IOWebsockets implements IOStream {
    * Starts a websocket server that runs `onConnect` for every connection with that connection's IOWebsockets.
    * @example await using server = await IOWebsockets.runServer({ onConnect, port: 8765 });
    */
-  static runServer(options: ServerOptions): Promise<AgentwsServer> {
-    return runServer(options);
-  }
+  static runServer: (options: ServerOptions) => Promise<AgentwsServer> = () =>
+    // Attached by the package's entry point (src/index.ts), as ws's index.js attaches WebSocket.Server: the server
+    // modules import this one, so importing them here would make a cycle.
+    Promise.reject(new Error("IOWebsockets.runServer: import IOWebsockets from 'agentws'."));
 
   /** Number of events sent so far (the `seq` of the last JSON frame). */
   get sent(): number {
@@ -124,7 +120,7 @@ export class IOWebsockets implements IOStream {
   }
 
   send(event: AgentEvent): void {
-    if (this.#finished || this.#ws.readyState !== 1) return;
+    if (this.#finished || !this.#connection.open) return;
     if (event.type === 'chat_end') this.lastChatEnd = event.content;
     if (this.mode === 'json') {
       this.#seq += 1;
@@ -152,6 +148,11 @@ export class IOWebsockets implements IOStream {
   /** @internal Hands every queued event to the socket at once (before a close that must not wait). */
   flushNow(): void {
     this.#out.flushNow();
+  }
+
+  /** @internal The connection closed: what is still queued for it is dropped. */
+  disconnected(): void {
+    this.#out.dispose();
   }
 
   /**

@@ -1,5 +1,4 @@
-import type { Duplex } from 'node:stream';
-import type { WebSocket } from 'ws';
+import type { Connection } from './connection.js';
 
 /** Why a client was judged a slow consumer. */
 export interface SlowConsumer {
@@ -11,9 +10,8 @@ export interface SlowConsumer {
 
 /** @internal Built by IOWebsockets for each connection. */
 export interface SendQueueInit {
-  ws: WebSocket;
-  /** The connection's TCP socket: corked for a tick while frames are sent, so a burst of frames is one write. */
-  socket?: Duplex;
+  /** Where the frames go; corked for a tick while frames are sent, so a burst of frames is one write. */
+  connection: Connection;
   /** Unsent bytes above which a client that makes no progress for `slowConsumerMs` is dropped. */
   maxBufferedBytes: number;
   /** How long unsent data may stay above `maxBufferedBytes` with nothing delivered; 0 drops at once. */
@@ -47,7 +45,7 @@ interface Queued {
  */
 export class SendQueue {
   readonly #init: SendQueueInit;
-  readonly #ws: WebSocket;
+  readonly #conn: Connection;
   readonly #ceiling: number;
   readonly #queue: Queued[] = [];
   #head = 0;
@@ -68,27 +66,26 @@ export class SendQueue {
   #flushWaiters: Array<() => void> = [];
   readonly #uncork = (): void => {
     this.#corked = false;
-    this.#init.socket?.uncork();
+    this.#conn.uncork();
   };
   readonly #written = (error?: Error | null): void => this.#onWritten(error);
 
   constructor(init: SendQueueInit) {
     this.#init = init;
-    this.#ws = init.ws;
+    this.#conn = init.connection;
     this.#ceiling = init.maxBufferedBytes * CEILING_FACTOR;
-    init.ws.once('close', () => this.dispose());
   }
 
   /** Bytes queued here or in the socket, not yet handed to the operating system. */
   get unsent(): number {
-    return this.#queuedBytes + this.#ws.bufferedAmount;
+    return this.#queuedBytes + this.#conn.bufferedAmount;
   }
 
   /** Sends one text frame after those before it. Never throws; does nothing once the socket is closing. */
   send(frame: string): void {
-    if (this.#disposed || this.#ws.readyState !== 1) return;
+    if (this.#disposed || !this.#conn.open) return;
     this.#cork();
-    if (this.#head === this.#queue.length && frame.length <= FRAGMENT && this.#ws.bufferedAmount < LOW_WATER) {
+    if (this.#head === this.#queue.length && frame.length <= FRAGMENT && this.#conn.bufferedAmount < LOW_WATER) {
       this.#write(frame);
     } else {
       const bytes = Buffer.byteLength(frame);
@@ -116,7 +113,7 @@ export class SendQueue {
     this.#pump(true);
   }
 
-  /** Drops what is queued and stops watching (the socket is closed, or about to be destroyed). */
+  /** Drops what is queued and stops watching: the connection closed, or is about to be destroyed. Call it then. */
   dispose(): void {
     if (this.#disposed) return;
     this.#disposed = true;
@@ -129,23 +126,22 @@ export class SendQueue {
   }
 
   #cork(): void {
-    if (this.#corked || !this.#init.socket) return;
+    if (this.#corked) return;
     // One write (one syscall) for all frames of this tick: a model's network chunk holds many tokens.
     this.#corked = true;
-    this.#init.socket.cork();
+    this.#conn.cork();
     process.nextTick(this.#uncork);
   }
 
   #write(data: string | Buffer, fin?: boolean): void {
     this.#inFlight += 1;
-    if (fin === undefined) this.#ws.send(data, this.#written);
-    else this.#ws.send(data, { binary: false, fin }, this.#written);
+    this.#conn.send(data, fin, this.#written);
   }
 
   /** Hands queued frames to the socket while its buffer is below LOW_WATER (or all of them when `all`). */
   #pump(all: boolean): void {
-    while (this.#head < this.#queue.length && (all || this.#ws.bufferedAmount < LOW_WATER)) {
-      if (this.#ws.readyState !== 1) return;
+    while (this.#head < this.#queue.length && (all || this.#conn.bufferedAmount < LOW_WATER)) {
+      if (!this.#conn.open) return;
       this.#cork();
       const entry = this.#queue[this.#head]!;
       if (this.#offset === 0 && entry.data.length <= FRAGMENT) {
@@ -240,7 +236,7 @@ export class SendQueue {
   }
 
   #drained(): boolean {
-    return this.#disposed || this.#ws.readyState !== 1 || (this.#head === this.#queue.length && this.#inFlight === 0);
+    return this.#disposed || !this.#conn.open || (this.#head === this.#queue.length && this.#inFlight === 0);
   }
 
   #stopWatching(): void {

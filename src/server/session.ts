@@ -1,5 +1,3 @@
-import type { Duplex } from 'node:stream';
-import type { RawData, WebSocket } from 'ws';
 import type { WireErrorCode } from '../errors.js';
 import { AbortedError, ClientFrameError, InputTimeoutError, isAbortError, wireErrorCode } from '../errors.js';
 import { IOStream } from '../io/iostream.js';
@@ -7,6 +5,7 @@ import type { AgentEvent, TerminationReason } from '../protocol/events.js';
 import { echoClientValue, parseClientFrame } from '../protocol/json-codec.js';
 import { VERSION } from '../version.js';
 import { CloseCode } from './close-codes.js';
+import type { Connection } from './connection.js';
 import type { InputTimeoutAction, WireMode } from './io-websockets.js';
 import { IOWebsockets } from './io-websockets.js';
 import type { Logger } from './logger.js';
@@ -56,7 +55,7 @@ export class Session {
   readonly id: string;
   readonly startedAt = performance.now();
   readonly iostream: IOWebsockets;
-  readonly #ws: WebSocket;
+  readonly #connection: Connection;
   readonly #settings: SessionSettings;
   readonly #controller = new AbortController();
   /** Set while the end of a finished run is on its way to the client: a shutdown stops waiting for it. */
@@ -67,13 +66,12 @@ export class Session {
   /** Set while the socket is still answering pings (see the endpoint's keepalive). */
   alive = true;
 
-  constructor(ws: WebSocket, id: string, mode: WireMode, color: boolean, settings: SessionSettings, socket?: Duplex) {
+  constructor(connection: Connection, id: string, mode: WireMode, color: boolean, settings: SessionSettings) {
     this.id = id;
-    this.#ws = ws;
+    this.#connection = connection;
     this.#settings = settings;
     this.iostream = new IOWebsockets({
-      ws,
-      socket,
+      connection,
       sessionId: id,
       mode,
       color,
@@ -84,15 +82,20 @@ export class Session {
       slowConsumerMs: settings.slowConsumerMs,
       onSlowConsumer: (slow) => this.#dropSlowConsumer(slow),
     });
-    ws.on('message', (data, isBinary) => this.#onMessage(data, isBinary));
-    ws.on('ping', () => {
-      if (this.#stop === undefined && this.#overRate()) this.#rateLimited();
+    connection.listen({
+      message: (data, isBinary) => this.#onMessage(data, isBinary),
+      ping: () => {
+        if (this.#stop === undefined && this.#overRate()) this.#rateLimited();
+      },
+      pong: () => {
+        this.alive = true;
+      },
+      close: () => {
+        this.iostream.disconnected();
+        this.#abort('disconnected');
+      },
+      error: (error) => this.#onSocketError(error),
     });
-    ws.on('pong', () => {
-      this.alive = true;
-    });
-    ws.on('close', () => this.#abort('disconnected'));
-    ws.on('error', (error) => this.#onSocketError(error));
   }
 
   /** Runs `onConnect` to its end and closes the socket; resolves with the outcome, never rejects. */
@@ -140,11 +143,11 @@ export class Session {
     if (!this.alive) {
       this.#settings.logger.info(`session ${this.id}: no pong since the last ping; dropped the connection`);
       this.#abort('unresponsive');
-      this.#ws.terminate();
+      this.#connection.terminate();
       return;
     }
     this.alive = false;
-    this.#ws.ping();
+    this.#connection.ping();
   }
 
   /** Ends the run from outside: the model request and tools are aborted, the client is told why. */
@@ -229,9 +232,9 @@ export class Session {
 
   /** Starts the closing handshake after everything queued (a no-op once the socket is closing). */
   #close(code: number, reason?: string): void {
-    if (this.#ws.readyState !== 1) return;
+    if (!this.#connection.open) return;
     this.iostream.flushNow();
-    this.#ws.close(code, reason);
+    this.#connection.close(code, reason);
   }
 
   /**
@@ -248,7 +251,7 @@ export class Session {
           (this.#settings.slowConsumerMs > 0 ? ` for ${this.#settings.slowConsumerMs} ms` : '');
     this.#settings.logger.warn(`session ${this.id}: ${why}; dropped the connection`);
     this.#abort('slow_consumer');
-    this.#ws.terminate();
+    this.#connection.terminate();
   }
 
   /** Ends the session for a broken rule: a fatal error event saying what was wrong, then the close code. */
@@ -312,7 +315,7 @@ export class Session {
     }
   }
 
-  #onMessage(data: RawData, isBinary: boolean): void {
+  #onMessage(data: Buffer, isBinary: boolean): void {
     if (this.#stop !== undefined) return;
     if (this.#overRate()) {
       this.#rateLimited();
@@ -321,7 +324,7 @@ export class Session {
     let text: string;
     try {
       // Binary frames are read as UTF-8 text, as upstream's IOWebsockets does.
-      text = decoder.decode(Array.isArray(data) ? Buffer.concat(data) : (data as Buffer));
+      text = decoder.decode(data);
     } catch {
       this.#fail(
         'invalid_data',

@@ -12,6 +12,7 @@ import type { Redactor } from './redact.js';
 import { createRedactor, redactingLogger } from './redact.js';
 import type { OnConnect, SessionOutcome } from './session.js';
 import { Session } from './session.js';
+import { wsConnection } from './ws-connection.js';
 import type { Refusal } from './upgrade-guard.js';
 import { checkUpgrade, normalizeOrigin, selectProtocol, wantsColor, wantsJson } from './upgrade-guard.js';
 import type { RequestTarget } from './request-target.js';
@@ -270,7 +271,8 @@ export class WebsocketEndpoint extends EventEmitter<EndpointEvents> {
     ws.once('close', () => this.#sockets.delete(ws));
     const id = randomUUID();
     const mode = wantsJson(req, target) ? 'json' : 'text';
-    const session = new Session(ws, id, mode, wantsColor(target), { ...this.options, redact: this.redact }, socket);
+    const connection = wsConnection(ws, socket);
+    const session = new Session(connection, id, mode, wantsColor(target), { ...this.options, redact: this.redact });
     this.#sessions.set(id, session);
     this.#emitSafely('session-start', { id, mode });
     const run = session.run().then((outcome) => {

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { IOWebsockets } from '../../src/server/io-websockets.js';
+import { IOWebsockets } from '../../src/index.js';
 import type { AgentwsServer } from '../../src/server/agentws-server.js';
 import { silentLogger } from '../../src/server/logger.js';
 import { TestClient } from '../helpers/ws-client.js';
