@@ -62,7 +62,34 @@ export interface SessionEvent {
     protocol: 'agentws.v1';
     server: { name: 'agentws'; version: string };
     limits: { max_message_size: number; input_timeout_ms: number | null };
+    /**
+     * The secret that resumes this session from a new connection (256 random bits, distinct from the id); null
+     * when the server does not keep sessions for resume (`resumeWindowMs: 0`).
+     */
+    resume_token: string | null;
+    /** How long after a drop (or after the run's end) the session can be resumed, in ms; 0: not at all. */
+    resume_window_ms: number;
   };
+}
+
+/** Why a resume was refused. */
+export type ResumeFailure = 'unknown_session' | 'bad_token' | 'expired' | 'evicted';
+
+/** agentws, connection frame (seq 0): the resume was accepted; the replay of `seq > after` follows, then live. */
+export interface ResumedEvent {
+  readonly type: 'resumed';
+  content: {
+    /** The `after` the client sent. */
+    after: number;
+    /** The session's last seq now: the replay ends there (live events follow). */
+    last_seq: number;
+  };
+}
+
+/** agentws, connection frame (seq 0): the resume was refused; the server closes the connection next. */
+export interface ResumeFailedEvent {
+  readonly type: 'resume_failed';
+  content: { reason: ResumeFailure; message: string };
 }
 
 /** A message an agent received that carries text only. Text mode: header, content, separator. */
@@ -163,7 +190,7 @@ export interface UsageSummaryEvent {
   content: UsageSummary;
 }
 
-/** agentws: answer to a client `ping`. */
+/** agentws, connection frame (seq 0): answer to a client `ping`. */
 export interface PongEvent {
   readonly type: 'pong';
   content: Record<string, never>;
@@ -215,6 +242,8 @@ export type AgentEvent =
   | ChatEndEvent
   | UsageSummaryEvent
   | PongEvent
+  | ResumedEvent
+  | ResumeFailedEvent
   | ErrorEvent
   | TerminationEvent
   | RunCompletionEvent;
@@ -242,6 +271,8 @@ export const EVENT_TYPES = [
   'chat_end',
   'usage_summary',
   'pong',
+  'resumed',
+  'resume_failed',
   'error',
   'termination',
   'run_completion',
@@ -263,8 +294,24 @@ export interface WireFrame<E extends AgentEvent = AgentEvent> {
   content: E['content'];
 }
 
+/** Events sent with seq 0: about the connection, not the session; never logged, never replayed. */
+export const CONNECTION_EVENT_TYPES = ['pong', 'resumed', 'resume_failed'] as const satisfies readonly AgentEventType[];
+
+/** A server frame in JSON mode, discriminated on `type` (what {@link decodeServerFrame} returns). */
+export type ServerFrame = { [T in AgentEventType]: WireFrame<EventOf<T>> }[AgentEventType];
+
+/** The resume frame: the first frame of a new connection that takes up an existing session. */
+export interface ResumeFrame {
+  type: 'resume';
+  session: string;
+  token: string;
+  /** The last seq the client received; 0 for none. */
+  after: number;
+}
+
 /** Frames a JSON-mode client may send. */
-export type ClientFrame = { type: 'input_response'; id: string; value: string } | { type: 'cancel' } | { type: 'ping' };
+export type ClientFrame =
+  { type: 'input_response'; id: string; value: string } | { type: 'cancel' } | { type: 'ping' } | ResumeFrame;
 
 /** The websocket subprotocol that selects JSON mode. */
 export const JSON_SUBPROTOCOL = 'agentws.v1';

@@ -1,5 +1,6 @@
 import { ClientFrameError } from '../errors.js';
-import type { AgentEvent, ClientFrame } from './events.js';
+import type { AgentEvent, ClientFrame, ServerFrame } from './events.js';
+import { EVENT_TYPES } from './events.js';
 
 /**
  * The JSON rendering of the protocol (`agentws.v1`): one envelope per event, and the parser for client frames.
@@ -23,7 +24,7 @@ export function encodeEvent(event: AgentEvent, seq: number, sessionJson: string)
   );
 }
 
-const CLIENT_TYPES = 'input_response, cancel, ping';
+const CLIENT_TYPES = 'input_response, cancel, ping, resume';
 
 /** Most characters of a client's value an error message quotes back (a 900 KB id must not become a 900 KB event). */
 export const MAX_ECHO_CHARS = 64;
@@ -46,11 +47,14 @@ function capMessage(message: string): string {
   return message.length > max ? message.slice(0, max) + '…' : message;
 }
 
+/** A client frame as the server reads it: a typed frame, or a plain text answer. */
+export type DecodedClientFrame = ClientFrame | { type: 'text'; value: string };
+
 /**
- * Parses a text frame from a JSON-mode client. A frame that is not a JSON object is a plain answer to the oldest
- * pending input request (returned as `{ type: 'text' }`).
+ * Decodes a text frame from a JSON-mode client. A frame that is not a JSON object is a plain answer to the oldest
+ * pending input request (returned as `{ type: 'text' }`). Throws {@link ClientFrameError} saying what is wrong.
  */
-export function parseClientFrame(data: string): ClientFrame | { type: 'text'; value: string } {
+export function decodeClientFrame(data: string): DecodedClientFrame {
   const first = data.trimStart()[0];
   if (first !== '{') return { type: 'text', value: data };
   let parsed: unknown;
@@ -77,9 +81,56 @@ export function parseClientFrame(data: string): ClientFrame | { type: 'text'; va
       if (typeof frame.value !== 'string') throw new ClientFrameError('input_response needs a string "value".');
       return { type: 'input_response', id: frame.id, value: frame.value };
     }
+    case 'resume': {
+      if (typeof frame.session !== 'string' || frame.session === '') {
+        throw new ClientFrameError('resume needs the string "session" (the id from the session event).');
+      }
+      if (typeof frame.token !== 'string' || frame.token === '') {
+        throw new ClientFrameError('resume needs the string "token" (resume_token from the session event).');
+      }
+      const after = frame.after ?? 0;
+      if (typeof after !== 'number' || !Number.isSafeInteger(after) || after < 0) {
+        throw new ClientFrameError('resume needs "after": the last seq received, a whole number (0 for none).');
+      }
+      return { type: 'resume', session: frame.session, token: frame.token, after };
+    }
     default:
       throw new ClientFrameError(
         `Unknown frame type ${echoClientValue(frame.type ?? null)}; a client may send ${CLIENT_TYPES}.`,
       );
   }
+}
+
+/** @deprecated The old name of {@link decodeClientFrame}. */
+export const parseClientFrame = decodeClientFrame;
+
+const EVENT_TYPE_SET: ReadonlySet<string> = new Set(EVENT_TYPES);
+
+/**
+ * Decodes a server frame in JSON mode (what clients receive): checks the envelope (`v`, `seq`, `session`, a known
+ * `type`, an object `content`) and returns it typed. A malformed frame throws a `SyntaxError` or `TypeError` naming
+ * what is wrong (it means a broken server or proxy, not bad input from a person).
+ */
+export function decodeServerFrame(data: string): ServerFrame {
+  const parsed: unknown = JSON.parse(data);
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+    throw new TypeError('an agentws.v1 frame must be a JSON object');
+  }
+  const frame = parsed as Record<string, unknown>;
+  if (frame.v !== 1) throw new TypeError(`unsupported protocol version ${echoClientValue(frame.v ?? null)}`);
+  if (typeof frame.seq !== 'number' || typeof frame.session !== 'string') {
+    throw new TypeError('an agentws.v1 frame needs a number "seq" and a string "session"');
+  }
+  if (typeof frame.type !== 'string' || !EVENT_TYPE_SET.has(frame.type)) {
+    throw new TypeError(`unknown event type ${echoClientValue(frame.type ?? null)}`);
+  }
+  if (frame.content === null || typeof frame.content !== 'object') {
+    throw new TypeError(`the ${frame.type} event needs an object "content"`);
+  }
+  return parsed as ServerFrame;
+}
+
+/** Encodes a frame a JSON-mode client sends. */
+export function encodeClientFrame(frame: ClientFrame): string {
+  return JSON.stringify(frame);
 }

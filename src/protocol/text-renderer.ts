@@ -102,6 +102,8 @@ export function renderText(event: AgentEvent, options: TextRenderOptions = {}): 
     case 'chat_end':
     case 'usage_summary':
     case 'pong':
+    case 'resumed':
+    case 'resume_failed':
     case 'run_completion':
       return [];
   }

@@ -19,6 +19,8 @@ export const CloseCode = {
   INTERNAL_ERROR: 1011,
   /** The server has its maximum number of sessions (agentws refuses with HTTP 503 at the upgrade instead). */
   TRY_AGAIN_LATER: 1013,
+  /** agentws: the session was resumed by another connection, which holds it now. */
+  TAKEN_OVER: 4001,
 } as const;
 
 export type CloseCodeValue = (typeof CloseCode)[keyof typeof CloseCode];

@@ -7,9 +7,6 @@ import { isTerminalEvent } from '../protocol/events.js';
 import { encodeEvent } from '../protocol/json-codec.js';
 import { renderText } from '../protocol/text-renderer.js';
 import type { AgentwsServer, ServerOptions } from './agentws-server.js';
-import type { Connection } from './connection.js';
-import type { SlowConsumer } from './send-queue.js';
-import { SendQueue } from './send-queue.js';
 
 /** How a connection's events are written: AutoGen text frames, or `agentws.v1` JSON envelopes. */
 export type WireMode = 'text' | 'json';
@@ -17,19 +14,26 @@ export type WireMode = 'text' | 'json';
 /** What to do when the client does not answer an input request in time. */
 export type InputTimeoutAction = 'end' | 'empty';
 
-/** @internal Built by the session for each connection. */
+/** @internal Where an IOWebsockets puts its encoded frames: the session's log and the client attached now. */
+export interface FrameSink {
+  /** False once no frame can reach anyone any more (the run's connection closed, and nothing keeps a log). */
+  readonly accepting: boolean;
+  /** Bytes the attached client has not been sent yet. */
+  readonly unsent: number;
+  write(frame: string, seq: number): void;
+}
+
+/** @internal Built by the session. */
 export interface IOWebsocketsInit {
-  connection: Connection;
+  sink: FrameSink;
   sessionId: string;
   mode: WireMode;
   color: boolean;
   signal: AbortSignal;
   inputTimeoutMs: number | null;
   inputTimeoutAction: InputTimeoutAction;
+  /** Characters of type-ahead answers kept for input() calls not made yet. */
   maxBufferedBytes: number;
-  slowConsumerMs: number;
-  /** Called once when the client is judged a slow consumer (see {@link SendQueue}). */
-  onSlowConsumer: (slow: SlowConsumer) => void;
 }
 
 interface PendingInput {
@@ -56,8 +60,7 @@ export class IOWebsockets implements IOStream {
   /** @internal The last `chat_end` this run emitted, for `run_completion`. */
   lastChatEnd: ChatEndEvent['content'] | undefined;
 
-  readonly #connection: Connection;
-  readonly #out: SendQueue;
+  readonly #sink: FrameSink;
   readonly #sessionJson: string;
   readonly #color: boolean;
   readonly #init: IOWebsocketsInit;
@@ -72,13 +75,7 @@ export class IOWebsockets implements IOStream {
   /** @internal Use {@link IOWebsockets.runServer} or `attach()`; sessions build these. */
   constructor(init: IOWebsocketsInit) {
     this.#init = init;
-    this.#connection = init.connection;
-    this.#out = new SendQueue({
-      connection: init.connection,
-      maxBufferedBytes: init.maxBufferedBytes,
-      slowConsumerMs: init.slowConsumerMs,
-      onSlowConsumer: init.onSlowConsumer,
-    });
+    this.#sink = init.sink;
     this.id = init.sessionId;
     this.mode = init.mode;
     this.signal = init.signal;
@@ -107,7 +104,7 @@ export class IOWebsockets implements IOStream {
    * lot may wait while this is high.
    */
   get bufferedAmount(): number {
-    return this.#out.unsent;
+    return this.#sink.unsent;
   }
 
   /** True once the run's terminal event went out: nothing more is sent. */
@@ -120,39 +117,21 @@ export class IOWebsockets implements IOStream {
   }
 
   send(event: AgentEvent): void {
-    if (this.#finished || !this.#connection.open) return;
+    if (this.#finished || !this.#sink.accepting) return;
     if (event.type === 'chat_end') this.lastChatEnd = event.content;
     if (this.mode === 'json') {
       this.#seq += 1;
-      this.#out.send(encodeEvent(event, this.#seq, this.#sessionJson));
+      this.#sink.write(encodeEvent(event, this.#seq, this.#sessionJson), this.#seq);
     } else if (event.type === 'stream') {
       this.#seq += 1;
-      this.#out.send(event.content.content);
+      this.#sink.write(event.content.content, this.#seq);
     } else {
       for (const frame of renderText(event, { color: this.#color })) {
         this.#seq += 1;
-        this.#out.send(frame);
+        this.#sink.write(frame, this.#seq);
       }
     }
     if (isTerminalEvent(event)) this.#finished = true;
-  }
-
-  /**
-   * @internal Resolves once every event sent so far reached the operating system, the socket closed, or the client
-   * stopped reading for `slowConsumerMs`. The session waits for it before its close frame, whose handshake is timed.
-   */
-  flushed(): Promise<void> {
-    return this.#out.flushed();
-  }
-
-  /** @internal Hands every queued event to the socket at once (before a close that must not wait). */
-  flushNow(): void {
-    this.#out.flushNow();
-  }
-
-  /** @internal The connection closed: what is still queued for it is dropped. */
-  disconnected(): void {
-    this.#out.dispose();
   }
 
   /**

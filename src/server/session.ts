@@ -1,17 +1,18 @@
 import type { WireErrorCode } from '../errors.js';
 import { AbortedError, ClientFrameError, InputTimeoutError, isAbortError, wireErrorCode } from '../errors.js';
 import { IOStream } from '../io/iostream.js';
-import type { AgentEvent, TerminationReason } from '../protocol/events.js';
-import { echoClientValue, parseClientFrame } from '../protocol/json-codec.js';
+import type { AgentEvent, ResumeFrame, TerminationReason } from '../protocol/events.js';
+import { decodeClientFrame, echoClientValue, encodeEvent } from '../protocol/json-codec.js';
+import type { SessionStore } from '../store/session-store.js';
 import { VERSION } from '../version.js';
 import { CloseCode } from './close-codes.js';
 import type { Connection } from './connection.js';
-import type { InputTimeoutAction, WireMode } from './io-websockets.js';
+import type { FrameSink, InputTimeoutAction, WireMode } from './io-websockets.js';
 import { IOWebsockets } from './io-websockets.js';
 import type { Logger } from './logger.js';
 import type { Redactor } from './redact.js';
 import type { SlowConsumer } from './send-queue.js';
-import { CEILING_FACTOR } from './send-queue.js';
+import { CEILING_FACTOR, SendQueue } from './send-queue.js';
 
 /** What runs for every connection. */
 export type OnConnect = (iostream: IOWebsockets) => unknown;
@@ -29,7 +30,9 @@ export type SessionOutcome =
   | 'invalid_data'
   | 'message_too_big'
   | 'protocol_error'
-  | 'unresponsive';
+  | 'unresponsive'
+  | 'abandoned'
+  | 'superseded';
 
 /** @internal Limits and behaviour every session of an endpoint shares. */
 export interface SessionSettings {
@@ -41,23 +44,46 @@ export interface SessionSettings {
   inputTimeoutAction: InputTimeoutAction;
   maxBufferedBytes: number;
   slowConsumerMs: number;
+  /** How long a JSON session's run goes on without a connection, waiting for a resume; 0 aborts at once. */
+  resumeWindowMs: number;
+  /** Keeps the log of resumable sessions. */
+  store: SessionStore;
+  /** A connection's first frame asks to resume a session (handled by the endpoint, which knows them all). */
+  onResume: (frame: ResumeFrame, connection: Connection, fresh: Session) => void;
   /** Scrubs secrets from error events and log lines. */
   redact: Redactor;
+}
+
+/** What a session holds of the connection attached to it now. */
+interface Attachment {
+  connection: Connection;
+  out: SendQueue;
 }
 
 const decoder = new TextDecoder('utf-8', { fatal: true });
 
 /**
- * One connection's run: its IOWebsockets, its abort controller, the frames the client sends, and the single terminal
- * event plus close code that end it.
+ * One run of `onConnect`: its IOWebsockets, its abort controller, the frames the client sends, and the single
+ * terminal event plus close code that end it. A session is not its connection: in JSON mode with a resume window,
+ * a dropped connection detaches it (the run goes on, its frames go to the log) and a resume attaches another one.
  */
 export class Session {
   readonly id: string;
   readonly startedAt = performance.now();
   readonly iostream: IOWebsockets;
-  readonly #connection: Connection;
   readonly #settings: SessionSettings;
   readonly #controller = new AbortController();
+  readonly #sessionJson: string;
+  /** JSON mode with a resume window: frames are logged, and a drop detaches rather than aborts. */
+  readonly #resumable: boolean;
+  readonly #resumeToken: string | null;
+  #attached: Attachment | undefined;
+  /** Runs out the resume window while detached. */
+  #detachTimer: NodeJS.Timeout | undefined;
+  /** Superseded by a resume on its connection: sends nothing more, closes nothing. */
+  #discarded = false;
+  /** Frames received on the first connection (a resume must be the first). */
+  #received = 0;
   /** Set while the end of a finished run is on its way to the client: a shutdown stops waiting for it. */
   #stopWaiting: (() => void) | undefined;
   #stop: SessionOutcome | undefined;
@@ -66,12 +92,39 @@ export class Session {
   /** Set while the socket is still answering pings (see the endpoint's keepalive). */
   alive = true;
 
-  constructor(connection: Connection, id: string, mode: WireMode, color: boolean, settings: SessionSettings) {
+  /**
+   * @param resumeToken The secret that resumes this session (JSON mode with a resume window; its hash is in the
+   *   store already), or null.
+   */
+  constructor(
+    connection: Connection,
+    id: string,
+    mode: WireMode,
+    color: boolean,
+    settings: SessionSettings,
+    resumeToken: string | null = null,
+  ) {
     this.id = id;
-    this.#connection = connection;
     this.#settings = settings;
+    this.#sessionJson = JSON.stringify(id);
+    this.#resumable = mode === 'json' && resumeToken !== null && settings.resumeWindowMs > 0;
+    this.#resumeToken = this.#resumable ? resumeToken : null;
+    const sink: FrameSink = {
+      get accepting() {
+        return session.#accepting;
+      },
+      get unsent() {
+        return session.#attached?.out.unsent ?? 0;
+      },
+      write: (frame, seq) => {
+        if (this.#resumable) this.#settings.store.append(this.id, seq, frame);
+        this.#attached?.out.send(frame);
+      },
+    };
+    // eslint-disable-next-line @typescript-eslint/no-this-alias -- the sink's getters read this session's state
+    const session = this;
     this.iostream = new IOWebsockets({
-      connection,
+      sink,
       sessionId: id,
       mode,
       color,
@@ -79,23 +132,19 @@ export class Session {
       inputTimeoutMs: settings.inputTimeoutMs,
       inputTimeoutAction: settings.inputTimeoutAction,
       maxBufferedBytes: settings.maxBufferedBytes,
-      slowConsumerMs: settings.slowConsumerMs,
-      onSlowConsumer: (slow) => this.#dropSlowConsumer(slow),
     });
-    connection.listen({
-      message: (data, isBinary) => this.#onMessage(data, isBinary),
-      ping: () => {
-        if (this.#stop === undefined && this.#overRate()) this.#rateLimited();
-      },
-      pong: () => {
-        this.alive = true;
-      },
-      close: () => {
-        this.iostream.disconnected();
-        this.#abort('disconnected');
-      },
-      error: (error) => this.#onSocketError(error),
-    });
+    this.#attach(connection);
+  }
+
+  /** Frames still reach someone: the attached client, or the log of a resumable session. */
+  get #accepting(): boolean {
+    if (this.#discarded) return false;
+    return this.#resumable || this.#attached?.connection.open === true;
+  }
+
+  /** True while the run goes on and a resume can attach a connection to it. */
+  get resumable(): boolean {
+    return this.#resumable && this.#stop === undefined && !this.iostream.finished;
   }
 
   /** Runs `onConnect` to its end and closes the socket; resolves with the outcome, never rejects. */
@@ -109,6 +158,8 @@ export class Session {
           protocol: 'agentws.v1',
           server: { name: 'agentws', version: VERSION },
           limits: { max_message_size: this.#settings.maxMessageSize, input_timeout_ms: this.#settings.inputTimeoutMs },
+          resume_token: this.#resumeToken,
+          resume_window_ms: this.#resumable ? this.#settings.resumeWindowMs : 0,
         },
       });
     }
@@ -139,15 +190,94 @@ export class Session {
    * that stops reading is watched by the IOWebsockets' send queue, with its own timer, even while the run is silent.)
    */
   ping(): void {
-    if (this.#stop !== undefined) return;
+    const attached = this.#attached;
+    if (this.#stop !== undefined || !attached) return;
     if (!this.alive) {
+      // A resumable session only loses the dead connection (a laptop lid, a network change): the client resumes.
       this.#settings.logger.info(`session ${this.id}: no pong since the last ping; dropped the connection`);
-      this.#abort('unresponsive');
-      this.#connection.terminate();
+      if (!this.#resumable) this.#abort('unresponsive');
+      attached.connection.terminate();
       return;
     }
     this.alive = false;
-    this.#connection.ping();
+    attached.connection.ping();
+  }
+
+  /**
+   * Attaches the connection of a resume: the one attached now, if any, is closed (4001, taken over); the client gets
+   * `resumed`, then `frames` (the log after its `after`), then whatever the run sends next.
+   */
+  resume(connection: Connection, after: number, frames: readonly string[], lastSeq: number): void {
+    const previous = this.#attached;
+    if (previous) {
+      this.#attached = undefined;
+      previous.connection.listen(undefined);
+      previous.out.dispose();
+      previous.connection.close(CloseCode.TAKEN_OVER, 'resumed by another connection');
+    }
+    if (this.#detachTimer) clearTimeout(this.#detachTimer);
+    this.#detachTimer = undefined;
+    this.#attach(connection);
+    const out = this.#attached!.out;
+    out.send(encodeEvent({ type: 'resumed', content: { after, last_seq: lastSeq } }, 0, this.#sessionJson));
+    for (const frame of frames) out.send(frame);
+    this.#settings.logger.info(
+      `session ${this.id}: resumed after event ${after} (${frames.length} replayed)` +
+        (previous ? '; the previous connection was taken over' : ''),
+    );
+  }
+
+  /** A resume took this fresh session's connection: the run stops unseen, nothing is sent or closed. */
+  discard(): void {
+    this.#discarded = true;
+    const attached = this.#attached;
+    this.#attached = undefined;
+    attached?.connection.listen(undefined);
+    attached?.out.dispose();
+    this.#abort('superseded');
+  }
+
+  #attach(connection: Connection): void {
+    const out = new SendQueue({
+      connection,
+      maxBufferedBytes: this.#settings.maxBufferedBytes,
+      slowConsumerMs: this.#settings.slowConsumerMs,
+      onSlowConsumer: (slow) => this.#dropSlowConsumer(slow, connection),
+    });
+    this.#attached = { connection, out };
+    this.alive = true;
+    connection.listen({
+      message: (data, isBinary) => this.#onMessage(data, isBinary, connection),
+      ping: () => {
+        if (this.#stop === undefined && this.#overRate()) this.#rateLimited();
+      },
+      pong: () => {
+        this.alive = true;
+      },
+      close: () => this.#onClose(connection),
+      error: (error) => this.#onSocketError(error),
+    });
+  }
+
+  /** The connection closed: a resumable run goes on detached for the resume window; any other run is aborted. */
+  #onClose(connection: Connection): void {
+    const attached = this.#attached;
+    if (attached?.connection !== connection) return;
+    this.#attached = undefined;
+    attached.out.dispose();
+    if (this.#stop !== undefined) return;
+    if (!this.#resumable) {
+      this.#abort('disconnected');
+      return;
+    }
+    if (this.iostream.finished) return; // its end is in the log, for a resume
+    const windowMs = this.#settings.resumeWindowMs;
+    this.#settings.logger.info(`session ${this.id}: connection lost; the run goes on, resumable for ${windowMs} ms`);
+    this.#detachTimer = setTimeout(() => {
+      this.#settings.logger.info(`session ${this.id}: nobody resumed within ${windowMs} ms; the run is abandoned`);
+      this.#abort('abandoned');
+    }, windowMs);
+    this.#detachTimer.unref();
   }
 
   /** Ends the run from outside: the model request and tools are aborted, the client is told why. */
@@ -159,6 +289,7 @@ export class Session {
   #abort(reason: SessionOutcome): void {
     if (this.#stop !== undefined) return;
     this.#stop = reason;
+    if (this.#detachTimer) clearTimeout(this.#detachTimer);
     this.#controller.abort(new AbortedError(`The run was stopped: ${reason}.`));
   }
 
@@ -216,10 +347,11 @@ export class Session {
     }
     // The close handshake has a short timeout that counts from the close frame, and the frame waits behind unsent
     // data: a reading client must get the end of the run first. Shutdown does not wait (it had its grace period).
-    if (outcome !== 'shutdown') {
+    const out = this.#attached?.out;
+    if (out && outcome !== 'shutdown') {
       await new Promise<void>((resolve) => {
         this.#stopWaiting = resolve;
-        void this.iostream.flushed().then(resolve);
+        void out.flushed().then(resolve);
       });
       this.#stopWaiting = undefined;
     }
@@ -227,21 +359,32 @@ export class Session {
       outcome === 'error' ? CloseCode.INTERNAL_ERROR : outcome === 'shutdown' ? CloseCode.GOING_AWAY : CloseCode.NORMAL;
     this.#close(code);
     this.#abort(outcome);
+    if (this.#resumable) {
+      // A client that dropped just before the end can still resume to read it, for one window.
+      if (this.#discarded) this.#settings.store.delete(this.id);
+      else this.#settings.store.end(this.id, this.#stop === 'abandoned' ? 0 : this.#settings.resumeWindowMs);
+    }
     return this.#stop ?? outcome;
   }
 
   /** Starts the closing handshake after everything queued (a no-op once the socket is closing). */
   #close(code: number, reason?: string): void {
-    if (!this.#connection.open) return;
-    this.iostream.flushNow();
-    this.#connection.close(code, reason);
+    const attached = this.#attached;
+    if (!attached?.connection.open) return;
+    attached.out.flushNow();
+    attached.connection.close(code, reason);
+  }
+
+  /** A frame about the connection, not the session (seq 0, not logged): `pong`. */
+  #sendConnectionFrame(event: AgentEvent): void {
+    this.#attached?.out.send(encodeEvent(event, 0, this.#sessionJson));
   }
 
   /**
    * The client stopped reading (see {@link SendQueue}): the socket is destroyed at once (a close frame would only
    * queue behind the unread data) so memory stays bounded even if onConnect keeps sending.
    */
-  #dropSlowConsumer({ reason, unsent }: SlowConsumer): void {
+  #dropSlowConsumer({ reason, unsent }: SlowConsumer, connection: Connection): void {
     const limit = this.#settings.maxBufferedBytes;
     const why =
       reason === 'ceiling'
@@ -251,7 +394,7 @@ export class Session {
           (this.#settings.slowConsumerMs > 0 ? ` for ${this.#settings.slowConsumerMs} ms` : '');
     this.#settings.logger.warn(`session ${this.id}: ${why}; dropped the connection`);
     this.#abort('slow_consumer');
-    this.#connection.terminate();
+    connection.terminate();
   }
 
   /** Ends the session for a broken rule: a fatal error event saying what was wrong, then the close code. */
@@ -315,8 +458,9 @@ export class Session {
     }
   }
 
-  #onMessage(data: Buffer, isBinary: boolean): void {
+  #onMessage(data: Buffer, isBinary: boolean, connection: Connection): void {
     if (this.#stop !== undefined) return;
+    this.#received += 1;
     if (this.#overRate()) {
       this.#rateLimited();
       return;
@@ -340,7 +484,7 @@ export class Session {
     }
     let frame;
     try {
-      frame = parseClientFrame(text);
+      frame = decodeClientFrame(text);
     } catch (error) {
       if (error instanceof ClientFrameError) this.#protocolError(error.message);
       return;
@@ -350,7 +494,11 @@ export class Session {
         this.#deliver(frame.value);
         return;
       case 'ping':
-        this.iostream.send({ type: 'pong', content: {} });
+        this.#sendConnectionFrame({ type: 'pong', content: {} });
+        return;
+      case 'resume':
+        if (this.#received === 1) this.#settings.onResume(frame, connection, this);
+        else this.#protocolError('resume must be the first frame of a new connection.');
         return;
       case 'cancel':
         this.#abort('cancelled');

@@ -41,6 +41,17 @@ export function tokensEqual(given: string, expected: string): boolean {
   return timingSafeEqual(digest(given), digest(expected));
 }
 
+/** What a store keeps of a secret token: its SHA-256, never the token. */
+export function tokenHash(token: string): Buffer {
+  return digest(token);
+}
+
+/** Constant-time check of a presented token against a stored {@link tokenHash}. */
+export function tokenMatchesHash(given: string, hash: Buffer): boolean {
+  const presented = digest(given);
+  return presented.length === hash.length && timingSafeEqual(presented, hash);
+}
+
 /** The subprotocols a client offered, trimmed. */
 export function offeredProtocols(req: IncomingMessage): string[] {
   const header = req.headers['sec-websocket-protocol'];

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { extname } from 'node:path';
 import { ServerError } from '../errors.js';
 import { parseRequestTarget } from './request-target.js';
 
@@ -23,18 +24,28 @@ export interface WebPageOptions {
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
   '.js': 'text/javascript; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8',
   '.css': 'text/css; charset=utf-8',
   '.svg': 'image/svg+xml',
 };
 
-/** The files of the page, by URL path below the page's folder. */
+/** The files of the page, by URL path below the page's folder: its own, in the package's `web/` folder… */
 const FILES: Record<string, string> = {
   '': 'index.html',
   'index.html': 'index.html',
   'app.js': 'app.js',
   'view.js': 'view.js',
+  'markdown.js': 'markdown.js',
   'style.css': 'style.css',
   'favicon.svg': 'favicon.svg',
+};
+
+/**
+ * …and the libraries it imports, by package export: the browser builds of the installed packages, so the page needs
+ * no CDN and gets the version the package manager installed.
+ */
+const VENDOR: Record<string, string> = {
+  'vendor/markdown-it.mjs': 'markdown-it/browser',
 };
 
 const SECURITY_HEADERS = {
@@ -60,17 +71,21 @@ export function createWebPage(options: WebPageOptions = {}): WebPage {
   }
   const root = new URL('../../web/', import.meta.url);
   const cache = new Map<string, { body: Buffer; type: string }>();
-  for (const [path, file] of Object.entries(FILES)) {
+  const files = [
+    ...Object.entries(FILES).map(([path, file]) => [path, new URL(file, root)] as const),
+    ...Object.entries(VENDOR).map(([path, specifier]) => [path, new URL(import.meta.resolve(specifier))] as const),
+  ];
+  for (const [path, file] of files) {
     let body: Buffer;
     try {
-      body = readFileSync(new URL(file, root));
+      body = readFileSync(file);
     } catch {
       continue;
     }
-    if (file === 'index.html' && options.demo) {
+    if (options.demo && extname(file.pathname) === '.html') {
       body = Buffer.from(body.toString('utf8').replace('<body>', '<body data-demo="true">'));
     }
-    cache.set(base + path, { body, type: TYPES[file.slice(file.lastIndexOf('.'))] ?? 'application/octet-stream' });
+    cache.set(base + path, { body, type: TYPES[extname(file.pathname)] ?? 'application/octet-stream' });
   }
   // The page's links are relative: `/chat` must become `/chat/` for them to resolve inside the folder.
   const folder = base === '/' ? undefined : base.slice(0, -1);

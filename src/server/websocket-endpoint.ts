@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
@@ -11,10 +11,25 @@ import { consoleLogger } from './logger.js';
 import type { Redactor } from './redact.js';
 import { createRedactor, redactingLogger } from './redact.js';
 import type { OnConnect, SessionOutcome } from './session.js';
+import type { ResumeFailure, ResumeFrame } from '../protocol/events.js';
+import { encodeEvent } from '../protocol/json-codec.js';
+import { MemorySessionStore } from '../store/memory-store.js';
+import type { SessionStore } from '../store/session-store.js';
+import { CloseCode } from './close-codes.js';
+import type { Connection } from './connection.js';
+import { SendQueue } from './send-queue.js';
 import { Session } from './session.js';
 import { wsConnection } from './ws-connection.js';
 import type { Refusal } from './upgrade-guard.js';
-import { checkUpgrade, normalizeOrigin, selectProtocol, wantsColor, wantsJson } from './upgrade-guard.js';
+import {
+  checkUpgrade,
+  normalizeOrigin,
+  selectProtocol,
+  tokenHash,
+  tokenMatchesHash,
+  wantsColor,
+  wantsJson,
+} from './upgrade-guard.js';
 import type { RequestTarget } from './request-target.js';
 import { parseRequestTarget } from './request-target.js';
 
@@ -52,6 +67,16 @@ export interface EndpointOptions {
    * closes without waiting for the client to read the end of the run). [30 s]
    */
   slowConsumerMs?: number;
+  /**
+   * JSON mode: how long a session's run goes on after its connection drops, waiting for the client to resume it (and
+   * how long an ended session's log is kept for a late resume), in ms. 0 aborts the run on disconnect, as text mode
+   * always does. [120 s]
+   */
+  resumeWindowMs?: number;
+  /** Bytes of events kept per session for resume; older events are dropped past it (a resume then fails). [8 MiB] */
+  maxLogBytes?: number;
+  /** Where sessions' logs are kept. [an in-memory store with `maxLogBytes`] */
+  store?: SessionStore;
   /** Ping interval; a peer that misses a pong by the next ping is dropped. 0 disables. [20 s] */
   pingIntervalMs?: number;
   /** On `close()`, how long running sessions may go on before they are stopped with 1001. [5 s] */
@@ -81,6 +106,8 @@ const DEFAULTS = {
   inputTimeoutAction: 'end' as InputTimeoutAction,
   maxBufferedBytes: 8 * 1024 * 1024,
   slowConsumerMs: 30_000,
+  resumeWindowMs: 120_000,
+  maxLogBytes: 8 * 1024 * 1024,
   pingIntervalMs: 20_000,
   shutdownGraceMs: 5_000,
   paths: ['/', '/ws'] as readonly string[],
@@ -88,7 +115,7 @@ const DEFAULTS = {
   secrets: [] as readonly string[],
 };
 
-type ResolvedOptions = typeof DEFAULTS & { onConnect: OnConnect; token: string | undefined };
+type ResolvedOptions = typeof DEFAULTS & { onConnect: OnConnect; token: string | undefined; store: SessionStore };
 
 function checkNumber(
   name: string,
@@ -139,6 +166,9 @@ function resolveOptions(options: EndpointOptions): ResolvedOptions {
   checkNumber('inputTimeoutMs', merged.inputTimeoutMs, { max: MAX_TIMER_MS });
   checkNumber('maxBufferedBytes', merged.maxBufferedBytes, { integer: true });
   checkNumber('slowConsumerMs', merged.slowConsumerMs, { allowZero: true, max: MAX_TIMER_MS });
+  checkNumber('resumeWindowMs', merged.resumeWindowMs, { allowZero: true, max: MAX_TIMER_MS });
+  checkNumber('maxLogBytes', merged.maxLogBytes, { integer: true });
+  merged.store = options.store ?? new MemorySessionStore({ maxLogBytes: merged.maxLogBytes });
   checkNumber('pingIntervalMs', merged.pingIntervalMs, { allowZero: true, max: MAX_TIMER_MS });
   checkNumber('shutdownGraceMs', merged.shutdownGraceMs, { allowZero: true, max: MAX_TIMER_MS });
   if (merged.inputTimeoutAction !== 'end' && merged.inputTimeoutAction !== 'empty') {
@@ -154,6 +184,11 @@ const REASONS = {
   404: 'Not Found',
   503: 'Service Unavailable',
 };
+
+/** A client's session id as log lines quote it: short, and never a whole attacker-chosen string. */
+function echoId(id: string): string {
+  return JSON.stringify(id.length > 64 ? `${id.slice(0, 64)}...` : id);
+}
 
 /** A request target that does not parse (`//`, `http://[`): never ours, never a reason to throw. */
 const BAD_TARGET: Refusal = { status: 400, message: 'Bad request target: send a path such as /ws.' };
@@ -189,6 +224,7 @@ export class WebsocketEndpoint extends EventEmitter<EndpointEvents> {
   readonly redact: Redactor;
   readonly #wss: WebSocketServer;
   readonly #sessions = new Map<string, Session>();
+  readonly #ownsStore: boolean;
   readonly #runs = new Set<Promise<SessionOutcome>>();
   /** Every upgraded socket until it is closed (a session's run may end before its closing handshake does). */
   readonly #sockets = new Map<WebSocket, Promise<void>>();
@@ -199,6 +235,7 @@ export class WebsocketEndpoint extends EventEmitter<EndpointEvents> {
   constructor(options: EndpointOptions) {
     super();
     const resolved = resolveOptions(options);
+    this.#ownsStore = options.store === undefined;
     this.redact = createRedactor([resolved.token, ...resolved.secrets]);
     this.options = { ...resolved, logger: redactingLogger(resolved.logger, this.redact) };
     const wsOptions: ServerOptions & { closeTimeout: number } = {
@@ -272,7 +309,13 @@ export class WebsocketEndpoint extends EventEmitter<EndpointEvents> {
     const id = randomUUID();
     const mode = wantsJson(req, target) ? 'json' : 'text';
     const connection = wsConnection(ws, socket);
-    const session = new Session(connection, id, mode, wantsColor(target), { ...this.options, redact: this.redact });
+    let resumeToken: string | null = null;
+    if (mode === 'json' && this.options.resumeWindowMs > 0) {
+      resumeToken = randomBytes(32).toString('base64url');
+      this.options.store.create(id, tokenHash(resumeToken));
+    }
+    const settings = { ...this.options, redact: this.redact, onResume: this.#onResume };
+    const session = new Session(connection, id, mode, wantsColor(target), settings, resumeToken);
     this.#sessions.set(id, session);
     this.#emitSafely('session-start', { id, mode });
     const run = session.run().then((outcome) => {
@@ -284,6 +327,74 @@ export class WebsocketEndpoint extends EventEmitter<EndpointEvents> {
     });
     this.#runs.add(run);
   }
+
+  /**
+   * A connection's first frame asks to resume a session: checks the token, then attaches the connection to the
+   * running session, or replays an ended one's log to its end. The fresh session the connection started with is
+   * discarded either way (a resuming client ignores what came before `resumed` / `resume_failed`).
+   */
+  readonly #onResume = (frame: ResumeFrame, connection: Connection, fresh: Session): void => {
+    fresh.discard();
+    const { store } = this.options;
+    const fail = (reason: ResumeFailure, message: string): void => {
+      this.options.logger.info(`resume of session ${echoId(frame.session)} refused: ${reason}`);
+      const event = encodeEvent(
+        { type: 'resume_failed', content: { reason, message } },
+        0,
+        JSON.stringify(frame.session),
+      );
+      connection.send(event, undefined, () => {});
+      connection.close(reason === 'bad_token' ? CloseCode.POLICY_VIOLATION : CloseCode.NORMAL, reason);
+    };
+    if (this.options.resumeWindowMs === 0) {
+      fail('unknown_session', 'This server does not keep sessions for resume (its resume window is 0).');
+      return;
+    }
+    const record = store.get(frame.session);
+    if (!record) {
+      const expired = store.read(frame.session, 0).status === 'expired';
+      if (expired) fail('expired', 'The session ended or was abandoned more than the resume window ago.');
+      else fail('unknown_session', 'No session has that id on this server.');
+      return;
+    }
+    if (!tokenMatchesHash(frame.token, record.tokenHash)) {
+      fail('bad_token', 'Wrong resume token for this session.');
+      return;
+    }
+    const read = store.read(frame.session, frame.after);
+    if (read.status !== 'ok') {
+      if (read.status === 'evicted') {
+        fail('evicted', `The events after ${frame.after} no longer fit the session's log (maxLogBytes).`);
+      } else fail('expired', 'The session ended or was abandoned more than the resume window ago.');
+      return;
+    }
+    const live = this.#sessions.get(frame.session);
+    if (live?.resumable) {
+      live.resume(connection, frame.after, read.frames, read.lastSeq);
+      return;
+    }
+    // The run ended (its terminal event is in the log): replay to it, then close as the run did.
+    const out = new SendQueue({
+      connection,
+      maxBufferedBytes: this.options.maxBufferedBytes,
+      slowConsumerMs: this.options.slowConsumerMs,
+      onSlowConsumer: () => connection.terminate(),
+    });
+    connection.listen({
+      message: () => {},
+      ping: () => {},
+      pong: () => {},
+      close: () => out.dispose(),
+      error: () => {},
+    });
+    const resumed = { type: 'resumed' as const, content: { after: frame.after, last_seq: read.lastSeq } };
+    out.send(encodeEvent(resumed, 0, JSON.stringify(frame.session)));
+    for (const logged of read.frames) out.send(logged);
+    void out.flushed().then(() => {
+      out.flushNow();
+      if (connection.open) connection.close(CloseCode.NORMAL);
+    });
+  };
 
   /**
    * Adds this endpoint to an existing HTTP server: upgrades on its `paths` are handled here, others are left to
@@ -323,6 +434,8 @@ export class WebsocketEndpoint extends EventEmitter<EndpointEvents> {
     await Promise.allSettled([...this.#runs]);
     // Bounded by CLOSE_HANDSHAKE_MS: ws destroys a socket whose peer does not answer the close frame.
     await Promise.allSettled([...this.#sockets.values()]);
+    // A store the endpoint made is its own to drop (its timers must not outlive the server); a given one is not.
+    if (this.#ownsStore) this.options.store.close();
   }
 
   #check(req: IncomingMessage, target: RequestTarget): Refusal | undefined {

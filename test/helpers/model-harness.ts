@@ -112,6 +112,8 @@ export async function startModelHarness(options: Partial<ServerOptions> = {}): P
     maxMessageSize: 64 * 1024,
     maxBufferedBytes: 256 * 1024,
     pingIntervalMs: 0,
+    // These tests are about one session on one connection: a drop aborts the run. Resume has its own tests.
+    resumeWindowMs: 0,
     ...options,
     onConnect: async (io) => {
       // Records the send buffer after every event, to show it stays bounded.

@@ -1,8 +1,9 @@
+import { once } from 'node:events';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runServer, silentLogger } from '../../src/index.js';
 import type { AgentwsServer, HumanInputMode, OnConnect, WireFrame } from '../../src/index.js';
 import { seedOnConnect } from '../fixtures/seed-agents.js';
-import { isTerminalEvent } from '../../src/protocol/events.js';
+import { CONNECTION_EVENT_TYPES, isTerminalEvent } from '../../src/protocol/events.js';
 import type { AgentEvent } from '../../src/protocol/events.js';
 import { seedReplies, startFakeOpenAI } from '../../src/testing/index.js';
 import type { FakeOpenAI } from '../../src/testing/index.js';
@@ -46,7 +47,10 @@ function expectOneTerminalAtEnd(client: TestClient): WireFrame {
   const terminal = events.filter((e) => isTerminalEvent({ type: e.type, content: e.content } as AgentEvent));
   expect(terminal).toHaveLength(1);
   expect(events.at(-1)).toBe(terminal[0]);
-  expect(events.map((e) => e.seq)).toEqual(events.map((_, i) => i + 1));
+  // Session events are contiguous from 1; connection frames (pong, resumed) carry seq 0 and sit outside the count.
+  const logged = events.filter((e) => e.seq !== 0);
+  expect(logged.map((e) => e.seq)).toEqual(logged.map((_, i) => i + 1));
+  for (const frame of events.filter((e) => e.seq === 0)) expect(CONNECTION_EVENT_TYPES).toContain(frame.type);
   return terminal[0]!;
 }
 
@@ -238,24 +242,28 @@ describe('JSON mode: cancel and disconnect', () => {
     expect(fake.requests).toHaveLength(1);
   });
 
-  it('a disconnect while waiting for input ends the session cleanly', async () => {
+  it('with no resume window, a disconnect while waiting for input ends the session cleanly', async () => {
     let failure: unknown;
-    const uri = await start(async (io) => {
-      try {
-        await io.input('still there?');
-      } catch (error) {
-        failure = error;
-        throw error;
-      }
-    });
+    const uri = await start(
+      async (io) => {
+        try {
+          await io.input('still there?');
+        } catch (error) {
+          failure = error;
+          throw error;
+        }
+      },
+      { resumeWindowMs: 0 },
+    );
     const client = await TestClient.open(uri, 'agentws.v1');
     await client.waitForEvent('input_request');
+    const ended = once(server!.endpoint, 'session-end');
     client.ws.close();
-    await client.closed;
-    for (let i = 0; i < 50 && server!.sessionCount > 0; i++) await new Promise((r) => setTimeout(r, 10));
+    expect((await ended)[0].outcome).toBe('disconnected');
     expect(server!.sessionCount).toBe(0);
     expect(failure).toBeInstanceOf(Error);
   });
+
 });
 
 describe('JSON mode: bad client frames', () => {
@@ -271,7 +279,7 @@ describe('JSON mode: bad client frames', () => {
     client.send({ type: 'input_response', id: 'nope', value: 'x' });
     client.send({ type: 'input_response', value: 'no id' });
     client.send({ type: 'ping' });
-    await client.waitForEvent('pong');
+    expect(await client.waitForEvent('pong')).toMatchObject({ seq: 0, content: {} });
     client.send({ type: 'input_response', id: (request.content as { id: string }).id, value: 'yes' });
     expect(await client.closed).toBe(1000);
     const errors = client.events
@@ -300,7 +308,7 @@ describe('JSON mode: bad client frames', () => {
     const errors = client.events.filter((e) => e.type === 'error').map((e) => (e.content as { error: string }).error);
     expect(errors).toHaveLength(4);
     expect(errors[0]).toBe(`No pending input request has id "${'i'.repeat(64)}"… (unknown or already answered).`);
-    expect(errors[1]).toBe(`Unknown frame type "${'i'.repeat(64)}"…; a client may send input_response, cancel, ping.`);
+    expect(errors[1]).toBe(`Unknown frame type "${'i'.repeat(64)}"…; a client may send input_response, cancel, ping, resume.`);
     expect(errors[2]).toMatch(/^Unknown frame type \{"nested":\["i{52}…; a client may send/);
     expect(errors[3]).toMatch(/^Malformed JSON frame: /);
     for (const error of errors) expect(error.length).toBeLessThan(400);

@@ -3,6 +3,7 @@ import { silentLogger } from '../../src/server/logger.js';
 import { createRedactor } from '../../src/server/redact.js';
 import type { OnConnect, SessionSettings } from '../../src/server/session.js';
 import { Session } from '../../src/server/session.js';
+import { MemorySessionStore } from '../../src/store/memory-store.js';
 import { MemoryConnection } from '../helpers/memory-connection.js';
 
 function settings(onConnect: OnConnect): SessionSettings {
@@ -15,6 +16,9 @@ function settings(onConnect: OnConnect): SessionSettings {
     inputTimeoutAction: 'end',
     maxBufferedBytes: 8 * 1024 * 1024,
     slowConsumerMs: 30_000,
+    resumeWindowMs: 0,
+    store: new MemorySessionStore(),
+    onResume: () => {},
     redact: createRedactor([]),
   };
 }
