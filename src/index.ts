@@ -22,7 +22,14 @@ export type * from './protocol/events.js';
 export { EVENT_TYPES, JSON_SUBPROTOCOL, isTerminalEvent } from './protocol/events.js';
 export { renderText } from './protocol/text-renderer.js';
 export type { TextRenderOptions } from './protocol/text-renderer.js';
-export { encodeEvent, parseClientFrame } from './protocol/json-codec.js';
+export {
+  encodeEvent,
+  decodeClientFrame,
+  decodeServerFrame,
+  encodeClientFrame,
+  parseClientFrame,
+} from './protocol/json-codec.js';
+export type { DecodedClientFrame } from './protocol/json-codec.js';
 
 // llm: config lists and the model client
 export { configListFromJson, filterConfig, configFromEnv, describeConfig } from './llm/config-list.js';
@@ -45,8 +52,13 @@ export { createWebPage } from './server/web-page.js';
 export type { WebPage, WebPageOptions } from './server/web-page.js';
 export { CloseCode } from './server/close-codes.js';
 export type { CloseCodeValue } from './server/close-codes.js';
-export { TOKEN_SUBPROTOCOL_PREFIX, TEXT_SUBPROTOCOL } from './server/upgrade-guard.js';
+export { TOKEN_SUBPROTOCOL_PREFIX, TEXT_SUBPROTOCOL, RESUME_SUBPROTOCOL } from './server/upgrade-guard.js';
 export type { Logger } from './server/logger.js';
+
+// store: where sessions outlive their connections
+export { MemorySessionStore } from './store/memory-store.js';
+export type { MemorySessionStoreOptions } from './store/memory-store.js';
+export type { SessionStore, SessionRecord, LogRead } from './store/session-store.js';
 export { consoleLogger, silentLogger } from './server/logger.js';
 
 // what `agentws serve` runs, usable without the CLI

@@ -8,6 +8,11 @@ import type { RequestTarget } from './request-target.js';
 export const TOKEN_SUBPROTOCOL_PREFIX = 'agentws.token.';
 /** Subprotocol a client may offer to ask for text mode explicitly. */
 export const TEXT_SUBPROTOCOL = 'agentws.text';
+/**
+ * Subprotocol a JSON client offers beside `agentws.v1` to say its first frame will be a resume: the server then
+ * starts no fresh session for the connection and waits for that frame.
+ */
+export const RESUME_SUBPROTOCOL = 'agentws.resume';
 /** Query parameters that look like a token: refused, because URLs end up in logs, history and Referer headers. */
 const QUERY_TOKEN_NAMES = ['token', 'access_token'];
 /** Longest header value quoted in a log line (headers are attacker-controlled). */
@@ -194,6 +199,11 @@ export function checkUpgrade(req: IncomingMessage, target: RequestTarget, option
 export function wantsJson(req: IncomingMessage, target: RequestTarget): boolean {
   if (offeredProtocols(req).includes(JSON_SUBPROTOCOL)) return true;
   return target.searchParams.get('protocol') === 'json';
+}
+
+/** The client announced a resume at the handshake (`agentws.resume` subprotocol, or `?resume=1`). */
+export function wantsResume(req: IncomingMessage, target: RequestTarget): boolean {
+  return offeredProtocols(req).includes(RESUME_SUBPROTOCOL) || target.searchParams.get('resume') === '1';
 }
 
 /** Colour escapes in text mode only when asked (`?color=1`). */

@@ -12,7 +12,7 @@ import type { Redactor } from './redact.js';
 import { createRedactor, redactingLogger } from './redact.js';
 import type { OnConnect, SessionOutcome } from './session.js';
 import type { ResumeFailure, ResumeFrame } from '../protocol/events.js';
-import { encodeEvent } from '../protocol/json-codec.js';
+import { decodeClientFrame, encodeEvent } from '../protocol/json-codec.js';
 import { MemorySessionStore } from '../store/memory-store.js';
 import type { SessionStore } from '../store/session-store.js';
 import { CloseCode } from './close-codes.js';
@@ -29,6 +29,7 @@ import {
   tokenMatchesHash,
   wantsColor,
   wantsJson,
+  wantsResume,
 } from './upgrade-guard.js';
 import type { RequestTarget } from './request-target.js';
 import { parseRequestTarget } from './request-target.js';
@@ -93,6 +94,8 @@ export interface EndpointOptions {
 const MAX_TIMER_MS = 2_147_483_647;
 /** How long a closing handshake may take before the socket is destroyed (ws's default is 30 s). */
 const CLOSE_HANDSHAKE_MS = 2_000;
+/** How long a connection that announced a resume may take to send the resume frame. */
+const RESUME_FRAME_MS = 10_000;
 /** Distinct refusals remembered for log-once; the set starts over when full. */
 const MAX_LOGGED_REFUSALS = 1_000;
 
@@ -306,9 +309,13 @@ export class WebsocketEndpoint extends EventEmitter<EndpointEvents> {
   #start(ws: WebSocket, req: IncomingMessage, target: RequestTarget, socket: Duplex): void {
     this.#sockets.set(ws, new Promise<void>((resolve) => ws.once('close', () => resolve())));
     ws.once('close', () => this.#sockets.delete(ws));
-    const id = randomUUID();
     const mode = wantsJson(req, target) ? 'json' : 'text';
     const connection = wsConnection(ws, socket);
+    if (mode === 'json' && wantsResume(req, target)) {
+      this.#awaitResume(connection);
+      return;
+    }
+    const id = randomUUID();
     let resumeToken: string | null = null;
     if (mode === 'json' && this.options.resumeWindowMs > 0) {
       resumeToken = randomBytes(32).toString('base64url');
@@ -329,12 +336,47 @@ export class WebsocketEndpoint extends EventEmitter<EndpointEvents> {
   }
 
   /**
+   * A connection that announced a resume at the handshake: no session starts; its first frame must be the resume
+   * frame, within RESUME_FRAME_MS.
+   */
+  #awaitResume(connection: Connection): void {
+    const refuseFrame = (why: string): void => {
+      clearTimeout(timer);
+      connection.listen(undefined);
+      const error = `Expected a resume frame first: ${why}.`;
+      const event = { type: 'error' as const, content: { error, code: 'PROTOCOL_ERROR' as const, fatal: true } };
+      connection.send(encodeEvent(event, 0, '""'), undefined, () => {});
+      connection.close(CloseCode.POLICY_VIOLATION, 'resume expected');
+    };
+    const timer = setTimeout(() => refuseFrame('none came in time'), RESUME_FRAME_MS);
+    timer.unref();
+    connection.listen({
+      message: (data) => {
+        clearTimeout(timer);
+        let frame;
+        try {
+          frame = decodeClientFrame(data.toString('utf8'));
+        } catch (error) {
+          refuseFrame(error instanceof Error ? error.message : String(error));
+          return;
+        }
+        if (frame.type === 'resume') this.#onResume(frame, connection);
+        else refuseFrame(`got a ${frame.type} frame`);
+      },
+      ping: () => {},
+      pong: () => {},
+      close: () => clearTimeout(timer),
+      error: () => {},
+    });
+  }
+
+  /**
    * A connection's first frame asks to resume a session: checks the token, then attaches the connection to the
    * running session, or replays an ended one's log to its end. The fresh session the connection started with is
    * discarded either way (a resuming client ignores what came before `resumed` / `resume_failed`).
    */
-  readonly #onResume = (frame: ResumeFrame, connection: Connection, fresh: Session): void => {
-    fresh.discard();
+  readonly #onResume = (frame: ResumeFrame, connection: Connection, fresh?: Session): void => {
+    fresh?.discard();
     const { store } = this.options;
     const fail = (reason: ResumeFailure, message: string): void => {
       this.options.logger.info(`resume of session ${echoId(frame.session)} refused: ${reason}`);

@@ -39,11 +39,11 @@ export interface FakeReply {
    * Answer with this body byte for byte instead of `content`, `toolCalls` or `error` (status 200, `text/event-stream`,
    * whether the request streams or not): for malformed, huge or never-ending streams. Each piece is one write that
    * waits for the socket to drain, after `tokenDelayMs` when set; an iterable is read lazily, so a generator can be
-   * endless. The response ends after the last piece.
+   * endless, and an async one can pace the stream by the test's own events. The response ends after the last piece.
    * @example
    * { rawBody: ['data: {"choices":[{"delta":{"content":"', ...Array(320).fill('x'.repeat(65536))] } // a 20 MiB line
    */
-  rawBody?: string | Uint8Array | Iterable<string | Uint8Array>;
+  rawBody?: string | Uint8Array | Iterable<string | Uint8Array> | AsyncIterable<string | Uint8Array>;
   /**
    * Cut each piece of `rawBody` into writes of at most this many bytes. `rawChunkBytes: 1` with `tokenDelayMs`
    * makes a model that drips one byte at a time. Default: each piece in one write.

@@ -234,7 +234,8 @@ async function writeRaw(
   }
   res.writeHead(200, { 'Content-Type': 'text/event-stream; charset=utf-8', 'Cache-Control': 'no-cache' });
   const pieces = typeof body === 'string' || body instanceof Uint8Array ? [body] : body;
-  for (const piece of pieces) {
+  // `for await` reads sync iterables too; an async one lets a test pace the model by its own events.
+  for await (const piece of pieces) {
     const bytes = typeof piece === 'string' ? Buffer.from(piece) : piece;
     const size = pieceBytes ?? Math.max(1, bytes.length);
     for (let at = 0; at < bytes.length; at += size) {
