@@ -1,7 +1,10 @@
+// @ts-check
 // agentws chat page: one websocket session per chat, in the agentws.v1 JSON protocol (docs/protocol.md).
+import { showMarkdown } from './markdown.js';
 import {
   append,
   bubble,
+  byId,
   clearLog,
   el,
   endCard,
@@ -14,24 +17,66 @@ import {
   toolResultCard,
 } from './view.js';
 
-const $ = (id) => document.getElementById(id);
-const statusEl = $('status');
-const usageEl = $('usage');
-const composer = $('composer');
-const message = $('message');
-const sendButton = $('send');
-const stopButton = $('stop');
+// Types come from the protocol's built declarations (dist/, which `npm install` builds), checked by
+// `tsc -p web/tsconfig.json` in `npm run typecheck`.
+/**
+ * @typedef {import('../dist/protocol/events.js').AgentEvent} AgentEvent
+ * @typedef {AgentEvent['type']} EventType
+ * @typedef {import('../dist/protocol/events.js').ClientFrame} ClientFrame
+ * @typedef {import('./view.js').Bubble} Bubble
+ */
+/**
+ * @template {EventType} T
+ * @typedef {import('../dist/protocol/events.js').EventOf<T>['content']} ContentOf
+ */
+/**
+ * One frame from the server, discriminated by `type`: the `WireFrame` of each event.
+ * @typedef {{ [T in EventType]: import('../dist/protocol/events.js').WireFrame<import('../dist/protocol/events.js').EventOf<T>> }[EventType]} Frame
+ */
+/**
+ * A reply being streamed. Its bubble is rendered again as tokens come, at most once per animation frame.
+ * @typedef {object} Stream
+ * @property {Bubble} view
+ * @property {string | null} agent
+ * @property {string} text All tokens so far.
+ * @property {number} frame The pending animation frame, 0 for none.
+ * @property {number} notBefore No rendering before this time (`performance.now()`).
+ */
+/**
+ * State of one chat (one websocket session).
+ * @typedef {object} Chat
+ * @property {WebSocket} ws
+ * @property {Map<string, { kind: 'composer' | 'inline', card: HTMLElement | null }>} pending Input requests not answered yet, by id.
+ * @property {Map<string, { name: string, badge: HTMLElement }>} calls Tool calls by id.
+ * @property {boolean} started
+ * @property {boolean} ended
+ * @property {boolean} stopping
+ * @property {Stream | null} stream
+ * @property {{ agent: string | null, text: string, to: HTMLElement } | null} lastStream The last streamed reply.
+ * @property {{ text: string, view: Bubble | null } | null} echo What the human just said.
+ */
+
+const statusEl = byId('status', window.HTMLElement);
+const usageEl = byId('usage', window.HTMLElement);
+const composer = byId('composer', window.HTMLFormElement);
+const message = byId('message', window.HTMLTextAreaElement);
+const sendButton = byId('send', window.HTMLButtonElement);
+const stopButton = byId('stop', window.HTMLButtonElement);
 
 const TOKEN_KEY = 'agentws.token';
 const token = readToken();
 
+/** @type {Record<string, string>} */
 const TERMINATION_TITLES = {
   cancelled: 'Run cancelled',
   shutdown: 'Server shutting down',
   input_timeout: 'Timed out waiting for your answer',
 };
 
-/** State of the current chat (one websocket session); replaced by `newChat()`. */
+/**
+ * The current chat; replaced by `newChat()`.
+ * @type {Chat}
+ */
 let chat;
 
 /** The token from `#token=...`, moved out of the address bar and kept for reloads of this tab only. */
@@ -39,7 +84,7 @@ function readToken() {
   const match = /(?:^#|&)token=([^&]*)/.exec(location.hash);
   const storage = window.sessionStorage;
   if (match) {
-    let value = match[1];
+    let value = match[1] ?? '';
     try {
       value = decodeURIComponent(value);
     } catch {
@@ -61,14 +106,22 @@ function socketUrl() {
   return url.href;
 }
 
+/**
+ * @param {string} state
+ * @param {string} text
+ */
 function setStatus(state, text) {
   statusEl.dataset.state = state;
   statusEl.textContent = text;
 }
 
+/** @param {'composer' | 'inline'} kind */
 function pendingOf(kind) {
   return [...chat.pending.entries()].find(([, p]) => p.kind === kind)?.[0];
 }
+
+/** What the composer's controls showed when the field was last fitted. */
+let composerLayout = '';
 
 /**
  * The composer sends the first message (before the run starts, or when the server asks with an empty prompt);
@@ -81,31 +134,54 @@ function updateControls() {
   const canSend = open && !inlineRequest && (composerRequest || !chat.started);
   message.disabled = !canSend;
   sendButton.disabled = !canSend;
-  message.placeholder = chat.ended
+  const placeholder = chat.ended
     ? 'This chat has ended.'
     : inlineRequest
       ? 'Answer the question above.'
       : canSend
         ? 'Message the agents…'
         : 'The agents are working…';
+  if (message.placeholder !== placeholder) message.placeholder = placeholder;
   stopButton.hidden = !(open && chat.started);
   stopButton.disabled = chat.stopping;
   stopButton.textContent = chat.stopping ? 'Stopping…' : 'Stop';
+  // The placeholder and the buttons beside the field decide how many lines it needs (measured only when they change:
+  // this runs for every streamed token).
+  const layout = [placeholder, canSend, stopButton.hidden, stopButton.textContent].join('|');
+  if (layout !== composerLayout) {
+    composerLayout = layout;
+    fitMessage();
+  }
   if (chat.ended || !open) return;
   if (!chat.started && !inlineRequest) setStatus('ready', 'Ready');
   else if (composerRequest || inlineRequest) setStatus('waiting', 'Waiting for you');
   else setStatus('running', 'Running');
 }
 
+/**
+ * The field as tall as what it shows, the placeholder included (a narrow screen wraps it), up to 200 px.
+ */
+function fitMessage() {
+  message.style.height = 'auto';
+  const borders = message.offsetHeight - message.clientHeight;
+  message.style.height = `${Math.min(message.scrollHeight + borders, 200)}px`;
+}
+
+/** @param {ClientFrame | string} frame */
 function send(frame) {
   if (chat.ws.readyState === WebSocket.OPEN) chat.ws.send(typeof frame === 'string' ? frame : JSON.stringify(frame));
 }
 
-/** Remember what the human just said, so the agents' echo of it (a text event) is not shown twice. */
+/**
+ * Remember what the human just said, so the agents' echo of it (a text event) is not shown twice.
+ * @param {string} text
+ * @param {Bubble | null} view
+ */
 function expectEcho(text, view) {
   chat.echo = text.trim() === '' ? null : { text: text.trim(), view };
 }
 
+/** @param {SubmitEvent} event */
 function sendMessage(event) {
   event.preventDefault();
   if (message.disabled) return;
@@ -123,11 +199,12 @@ function sendMessage(event) {
   append(view.node);
   expectEcho(value, view);
   message.value = '';
-  message.style.height = '';
+  fitMessage();
   chat.started = true;
   updateControls();
 }
 
+/** @param {ContentOf<'input_request'>} content */
 function onInputRequest(content) {
   if (!content.password && content.prompt.trim() === '') {
     chat.pending.set(content.id, { kind: 'composer', card: null });
@@ -146,6 +223,16 @@ function onInputRequest(content) {
   updateControls();
 }
 
+/**
+ * What an agent's message shows: without the `TERMINATE` that ends it, which tells the other agent to stop and is not
+ * meant for the reader. What was sent is unchanged.
+ * @param {string} text
+ */
+function withoutTerminate(text) {
+  return text.replace(/\s*\bTERMINATE\s*$/, '');
+}
+
+/** @param {{ content: string | null, sender: string, recipient: string }} content */
 function onText(content) {
   const text = (content.content ?? '').trim();
   if (text === '') return;
@@ -162,22 +249,45 @@ function onText(content) {
     if (echo.view) echo.view.to.textContent = `as ${content.sender}, to ${content.recipient}`;
     return;
   }
+  const shown = withoutTerminate(content.content ?? '');
+  if (shown.trim() === '') return;
   const view = bubble('agent', content.sender, `to ${content.recipient}`);
-  view.body.textContent = content.content;
+  showMarkdown(view.body, shown);
   append(view.node);
 }
 
+/** @param {ContentOf<'stream_start'>} content */
 function onStreamStart(content) {
   const view = bubble('agent streaming', content.agent ?? content.model);
   view.node.title = `model: ${content.model}`;
-  chat.stream = { view, agent: content.agent, text: '' };
   append(view.node);
+  const stream = { view, agent: content.agent, text: '', frame: 0, notBefore: 0 };
+  chat.stream = stream;
+  return stream;
 }
 
+/** @param {ContentOf<'stream'>} content */
 function onStream(content) {
-  if (!chat.stream) onStreamStart({ agent: null, model: 'model' });
-  chat.stream.view.body.appendChild(document.createTextNode(content.content));
-  chat.stream.text += content.content;
+  const stream = chat.stream ?? onStreamStart({ agent: null, model: 'model' });
+  stream.text += content.content;
+  if (stream.frame === 0) stream.frame = window.requestAnimationFrame(() => renderStream(stream));
+}
+
+/**
+ * Renders the streamed reply so far. Each render parses the whole reply again, so a long reply would make them ever
+ * slower: waiting four times as long as the last one took keeps rendering under a fifth of the time, however long
+ * the reply, and the page responsive.
+ * @param {Stream} stream
+ */
+function renderStream(stream) {
+  stream.frame = 0;
+  const now = window.performance.now();
+  if (now < stream.notBefore) {
+    stream.frame = window.requestAnimationFrame(() => renderStream(stream));
+    return;
+  }
+  showMarkdown(stream.view.body, withoutTerminate(stream.text));
+  stream.notBefore = now + 5 * (window.performance.now() - now);
   keepScrolled();
 }
 
@@ -185,12 +295,18 @@ function onStreamEnd() {
   const stream = chat.stream;
   chat.stream = null;
   if (!stream) return;
+  window.cancelAnimationFrame(stream.frame);
   stream.view.node.classList.remove('streaming');
-  // A reply that only called tools streams nothing: drop its empty bubble.
-  if (stream.text.trim() === '') stream.view.node.remove();
-  else chat.lastStream = { agent: stream.agent, text: stream.text.trim(), to: stream.view.to };
+  const shown = withoutTerminate(stream.text);
+  // A reply that only called tools streams nothing (and one that only says TERMINATE shows nothing): no bubble.
+  if (shown.trim() === '') stream.view.node.remove();
+  else showMarkdown(stream.view.body, shown);
+  keepScrolled();
+  const text = stream.text.trim();
+  if (text !== '') chat.lastStream = { agent: stream.agent, text, to: stream.view.to };
 }
 
+/** @param {ContentOf<'tool_call'>} content */
 function onToolCall(content) {
   if (content.content) onText(content);
   for (const call of content.tool_calls) {
@@ -200,6 +316,7 @@ function onToolCall(content) {
   }
 }
 
+/** @param {ContentOf<'tool_response'>} content */
 function onToolResponse(content) {
   for (const response of content.tool_responses) {
     const name = chat.calls.get(response.tool_call_id)?.name ?? 'tool';
@@ -207,6 +324,10 @@ function onToolResponse(content) {
   }
 }
 
+/**
+ * @param {string | null} callId
+ * @param {'running' | 'done' | 'failed'} state
+ */
 function setCallState(callId, state) {
   const call = callId === null ? undefined : chat.calls.get(callId);
   if (!call) return;
@@ -214,6 +335,7 @@ function setCallState(callId, state) {
   call.badge.textContent = state === 'running' ? 'running…' : state;
 }
 
+/** @param {ContentOf<'print'>} content */
 function onPrint(content) {
   const text = content.objects.join(content.sep) + content.end;
   const last = log.lastElementChild;
@@ -222,6 +344,7 @@ function onPrint(content) {
   keepScrolled();
 }
 
+/** @param {ContentOf<'usage_summary'>} summary */
 function onUsage(summary) {
   let tokens = 0;
   for (const model of Object.values(summary.models ?? {})) tokens += model.total_tokens ?? 0;
@@ -230,6 +353,11 @@ function onUsage(summary) {
   usageEl.textContent = `${tokens.toLocaleString('en')} tokens` + (cost > 0 ? ` · $${cost.toFixed(4)}` : '');
 }
 
+/**
+ * @param {string} reason
+ * @param {string} title
+ * @param {string} detail
+ */
 function end(reason, title, detail) {
   if (chat.ended) return;
   chat.ended = true;
@@ -241,63 +369,69 @@ function end(reason, title, detail) {
   updateControls();
 }
 
+/** @param {Frame} frame */
 function onEvent(frame) {
-  const content = frame.content ?? {};
   if (!['session', 'input_request', 'pong'].includes(frame.type)) chat.started = true;
   switch (frame.type) {
     case 'session':
-      statusEl.title = `session ${content.id}`;
+      statusEl.title = `session ${frame.content.id}`;
       break;
     case 'input_request':
-      onInputRequest(content);
+      onInputRequest(frame.content);
       return;
     case 'text':
-      onText(content);
+      onText(frame.content);
       break;
     case 'stream_start':
-      onStreamStart(content);
+      onStreamStart(frame.content);
       break;
     case 'stream':
-      onStream(content);
+      onStream(frame.content);
       break;
     case 'stream_end':
       onStreamEnd();
       break;
     case 'print':
-      onPrint(content);
+      onPrint(frame.content);
       break;
     case 'tool_call':
-      onToolCall(content);
+      onToolCall(frame.content);
       break;
     case 'tool_response':
-      onToolResponse(content);
+      onToolResponse(frame.content);
       break;
     case 'execute_function':
-      setCallState(content.call_id, 'running');
+      setCallState(frame.content.call_id, 'running');
       break;
     case 'executed_function':
-      setCallState(content.call_id, content.is_exec_success ? 'done' : 'failed');
+      setCallState(frame.content.call_id, frame.content.is_exec_success ? 'done' : 'failed');
       break;
     case 'no_human_input':
       note('info', 'No human input received: the agents go on with an automatic reply.');
       break;
-    case 'chat_end':
-      note('divider', `Chat between ${content.sender} and ${content.recipient} ended: ${content.termination_reason}`);
+    case 'chat_end': {
+      const { sender, recipient, termination_reason: reason } = frame.content;
+      note('divider', `Chat between ${sender} and ${recipient} ended: ${reason}`);
       break;
+    }
     case 'usage_summary':
-      onUsage(content);
+      onUsage(frame.content);
       break;
-    case 'error':
-      if (content.fatal) end('error', 'Run failed', `${content.error} (${content.code})`);
-      else note('error', `${content.error} (${content.code})`);
+    case 'error': {
+      const { error, code, fatal } = frame.content;
+      if (fatal) end('error', 'Run failed', `${error} (${code})`);
+      else note('error', `${error} (${code})`);
       break;
-    case 'termination':
-      end(content.reason, TERMINATION_TITLES[content.reason] ?? 'Run stopped', content.termination_reason);
+    }
+    case 'termination': {
+      const { reason, termination_reason: detail } = frame.content;
+      end(reason, TERMINATION_TITLES[reason] ?? 'Run stopped', detail);
       break;
+    }
     case 'run_completion':
       // The end card says why the last chat ended; the divider just before it would repeat it.
       if (log.lastElementChild?.classList.contains('divider')) log.lastElementChild.remove();
-      end('completed', 'Run finished', content.termination_reason ?? '');
+      end('completed', 'Run finished', frame.content.termination_reason ?? '');
       break;
     default:
       break;
@@ -309,8 +443,18 @@ function connect() {
   const protocols = ['agentws.v1'];
   if (token) protocols.push('agentws.token.' + token);
   const ws = new WebSocket(socketUrl(), protocols);
-  const mine = { ws, pending: new Map(), calls: new Map(), started: false, ended: false, stopping: false };
-  mine.stream = mine.lastStream = mine.echo = null;
+  /** @type {Chat} */
+  const mine = {
+    ws,
+    pending: new Map(),
+    calls: new Map(),
+    started: false,
+    ended: false,
+    stopping: false,
+    stream: null,
+    lastStream: null,
+    echo: null,
+  };
   chat = mine;
   setStatus('connecting', 'Connecting…');
   updateControls();
@@ -321,6 +465,7 @@ function connect() {
   });
   ws.addEventListener('message', (event) => {
     if (chat !== mine || typeof event.data !== 'string') return;
+    /** @type {Frame} */
     let frame;
     try {
       frame = JSON.parse(event.data);
@@ -358,16 +503,14 @@ message.addEventListener('keydown', (event) => {
     composer.requestSubmit();
   }
 });
-message.addEventListener('input', () => {
-  message.style.height = 'auto';
-  message.style.height = `${Math.min(message.scrollHeight, 200)}px`;
-});
+message.addEventListener('input', fitMessage);
+window.addEventListener('resize', fitMessage);
 stopButton.addEventListener('click', () => {
   if (chat.ended || chat.stopping) return;
   chat.stopping = true;
   send({ type: 'cancel' });
   updateControls();
 });
-$('new-chat').addEventListener('click', newChat);
+byId('new-chat', window.HTMLButtonElement).addEventListener('click', newChat);
 
 connect();

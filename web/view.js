@@ -1,9 +1,38 @@
-// DOM building for the chat page. Text from the server only ever becomes text nodes (textContent), never HTML.
+// @ts-check
+// DOM building for the chat page. Text from the server only ever becomes text nodes (textContent), never HTML; agents'
+// messages go through markdown.js, which builds elements from a fixed list the same way.
 
-export const log = document.getElementById('log');
+/**
+ * @typedef {import('../dist/protocol/events.js').ToolCall} ToolCall
+ * @typedef {import('../dist/protocol/events.js').ToolResponse} ToolResponse
+ * @typedef {import('../dist/protocol/events.js').InputRequestEvent['content']} InputRequest
+ * @typedef {{ node: HTMLElement, body: HTMLElement, to: HTMLElement }} Bubble
+ */
+
+/**
+ * The element with this id, checked to be of the expected kind.
+ * @template {HTMLElement} T
+ * @param {string} id
+ * @param {{ new (): T, prototype: T }} type
+ * @returns {T}
+ */
+export function byId(id, type) {
+  const node = document.getElementById(id);
+  if (!(node instanceof type)) throw new Error(`The page has no ${type.name} #${id}`);
+  return node;
+}
+
+export const log = byId('log', window.HTMLElement);
 
 const EMPTY_TEXT = 'Send a message to start a conversation with the agents.';
 
+/**
+ * @template {keyof HTMLElementTagNameMap} K
+ * @param {K} tag
+ * @param {string} [className]
+ * @param {unknown} [text]
+ * @returns {HTMLElementTagNameMap[K]}
+ */
 export function el(tag, className, text) {
   const node = document.createElement(tag);
   if (className) node.className = className;
@@ -11,11 +40,17 @@ export function el(tag, className, text) {
   return node;
 }
 
+/** @param {number} slack */
 function nearBottom(slack) {
   return log.scrollHeight - log.scrollTop - log.clientHeight < slack;
 }
 
-/** Appends to the log, keeping it scrolled to the bottom when the reader was already there. */
+/**
+ * Appends to the log, keeping it scrolled to the bottom when the reader was already there.
+ * @template {HTMLElement} T
+ * @param {T} node
+ * @returns {T}
+ */
 export function append(node) {
   const atBottom = nearBottom(80);
   log.querySelector('.empty')?.remove();
@@ -33,11 +68,21 @@ export function clearLog() {
   log.replaceChildren(el('p', 'empty', EMPTY_TEXT));
 }
 
+/**
+ * @param {string} kind
+ * @param {string} text
+ */
 export function note(kind, text) {
   return append(el('div', `note ${kind}`, text));
 }
 
-/** A chat bubble: `to` is the muted detail beside the name (recipient), `body` takes the text. */
+/**
+ * A chat bubble: `to` is the muted detail beside the name (recipient), `body` takes the text.
+ * @param {string} kind
+ * @param {string} name
+ * @param {string} [detail]
+ * @returns {Bubble}
+ */
 export function bubble(kind, name, detail) {
   const node = el('article', `msg ${kind}`);
   const head = el('header', 'msg-head');
@@ -48,6 +93,7 @@ export function bubble(kind, name, detail) {
   return { node, body, to };
 }
 
+/** @param {string} text */
 function formatArguments(text) {
   try {
     return JSON.stringify(JSON.parse(text), null, 2);
@@ -56,11 +102,20 @@ function formatArguments(text) {
   }
 }
 
+/** @param {string} text */
 function preview(text) {
   const line = text.replace(/\s+/g, ' ').trim();
   return line.length > 60 ? line.slice(0, 59) + '…' : line;
 }
 
+/**
+ * @param {string} kind
+ * @param {string} title
+ * @param {string} previewText
+ * @param {string} meta
+ * @param {string} bodyClass
+ * @param {string} bodyText
+ */
 function details(kind, title, previewText, meta, bodyClass, bodyText) {
   const node = el('details', kind);
   const summary = el('summary');
@@ -69,7 +124,12 @@ function details(kind, title, previewText, meta, bodyClass, bodyText) {
   return { node, summary };
 }
 
-/** A collapsible tool call with a status badge (suggested → running → done / failed). */
+/**
+ * A collapsible tool call with a status badge (suggested → running → done / failed).
+ * @param {string} sender
+ * @param {string} recipient
+ * @param {ToolCall} call
+ */
 export function toolCallCard(sender, recipient, call) {
   const args = call.function.arguments;
   const { node, summary } = details(
@@ -86,7 +146,12 @@ export function toolCallCard(sender, recipient, call) {
   return { node, badge };
 }
 
-/** A collapsible tool result. */
+/**
+ * A collapsible tool result.
+ * @param {string} name
+ * @param {string} sender
+ * @param {ToolResponse} response
+ */
 export function toolResultCard(name, sender, response) {
   const { node } = details(
     'tool-result',
@@ -103,6 +168,8 @@ export function toolResultCard(name, sender, response) {
 /**
  * An input request shown in the conversation: the prompt, a field (masked for passwords) and a Send button.
  * `onAnswer(value)` runs once; the field is then replaced by the answer (dots for a password).
+ * @param {InputRequest} content
+ * @param {(value: string) => void} onAnswer
  */
 export function promptCard(content, onAnswer) {
   const card = el('form', 'prompt');
@@ -132,13 +199,25 @@ export function promptCard(content, onAnswer) {
   return card;
 }
 
-/** A question the run no longer waits for (it ended first). */
+/**
+ * A question the run no longer waits for (it ended first).
+ * @param {HTMLElement} card
+ */
 export function expire(card) {
   card.classList.add('expired');
-  for (const control of card.querySelectorAll('input, button')) control.disabled = true;
+  for (const control of card.querySelectorAll('input, button')) {
+    if (control instanceof window.HTMLInputElement || control instanceof window.HTMLButtonElement)
+      control.disabled = true;
+  }
 }
 
-/** The end of a run: why it ended, and a button for a new chat. */
+/**
+ * The end of a run: why it ended, and a button for a new chat.
+ * @param {string} reason
+ * @param {string} title
+ * @param {string} detail
+ * @param {() => void} onNewChat
+ */
 export function endCard(reason, title, detail, onNewChat) {
   const card = el('section', 'end-state');
   card.dataset.reason = reason;

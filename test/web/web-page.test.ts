@@ -1,4 +1,5 @@
 import { readdirSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -8,6 +9,9 @@ import { silentLogger } from '../../src/server/logger.js';
 import { createWebPage } from '../../src/server/web-page.js';
 
 const WEB = new URL('../../web/', import.meta.url);
+/** The page's own files; web/ also holds its tsconfig.json and vendor/*.d.mts, for type checking only. */
+const PAGE_FILES = ['app.js', 'favicon.svg', 'index.html', 'markdown.js', 'style.css', 'view.js'];
+const NOT_SERVED = ['tsconfig.json', 'vendor'];
 let server: AgentwsServer | undefined;
 
 afterEach(async () => {
@@ -21,14 +25,15 @@ async function serve(web: Parameters<typeof runServer>[0]['web']): Promise<Agent
 }
 
 describe('createWebPage', () => {
-  it('serves every file of web/ with its type, the CSP and no-sniff', async () => {
+  it('serves every file of the page with its type, the CSP and no-sniff', async () => {
     const { url } = await serve(createWebPage());
-    const files = readdirSync(WEB).filter((f) => !f.startsWith('.'));
-    expect(files.sort()).toEqual(['app.js', 'favicon.svg', 'index.html', 'style.css', 'view.js']);
+    const files = readdirSync(WEB).filter((f) => !f.startsWith('.') && !NOT_SERVED.includes(f));
+    expect(files.sort()).toEqual(PAGE_FILES);
     const types: Record<string, string> = {
       'index.html': 'text/html; charset=utf-8',
       'app.js': 'text/javascript; charset=utf-8',
       'view.js': 'text/javascript; charset=utf-8',
+      'markdown.js': 'text/javascript; charset=utf-8',
       'style.css': 'text/css; charset=utf-8',
       'favicon.svg': 'image/svg+xml',
     };
@@ -43,9 +48,23 @@ describe('createWebPage', () => {
     const root = await fetch(url);
     expect(await root.text()).toBe(readFileSync(new URL('index.html', WEB), 'utf8'));
     expect((await fetch(new URL('missing.js', url))).status).toBe(404);
+    for (const file of ['tsconfig.json', 'vendor/markdown-it.d.mts']) {
+      expect((await fetch(new URL(file, url))).status, file).toBe(404);
+    }
     const head = await fetch(url, { method: 'HEAD' });
     expect(head.status).toBe(200);
     expect(await head.text()).toBe('');
+  });
+
+  it("serves markdown-it's browser build from the installed package at vendor/markdown-it.mjs", async () => {
+    const { url } = await serve(createWebPage());
+    const res = await fetch(new URL('vendor/markdown-it.mjs', url));
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('text/javascript; charset=utf-8');
+    expect(res.headers.get('content-security-policy')).toContain("script-src 'self'");
+    const installed = createRequire(import.meta.url).resolve('markdown-it/package.json');
+    const build = new URL('dist/browser/markdown-it.esm.min.mjs', `file://${installed}`);
+    expect(await res.text()).toBe(readFileSync(build, 'utf8'));
   });
 
   it('marks the body for the demo banner only when asked', async () => {
@@ -69,7 +88,7 @@ describe('createWebPage', () => {
 
 describe('the page files', () => {
   const html = readFileSync(new URL('index.html', WEB), 'utf8');
-  const scripts = ['app.js', 'view.js'].map((f) => readFileSync(new URL(f, WEB), 'utf8'));
+  const scripts = ['app.js', 'view.js', 'markdown.js'].map((f) => readFileSync(new URL(f, WEB), 'utf8'));
 
   it('have no inline script or style, which the CSP would block', () => {
     expect(html).not.toMatch(/<script(?![^>]*\bsrc=)[^>]*>/);
@@ -79,7 +98,10 @@ describe('the page files', () => {
   it('load nothing from elsewhere: every asset is a file agentws serves (works offline)', () => {
     const refs = [...html.matchAll(/\s(?:src|href)="([^"]+)"/g)].map((m) => m[1]);
     expect(refs.sort()).toEqual(['app.js', 'favicon.svg', 'favicon.svg', 'style.css']);
-    expect(scripts[0]).toContain("from './view.js'");
+    const imports = scripts.flatMap((source) =>
+      [...source.matchAll(/^import [^;]* from '([^']+)';$/gm)].map((m) => m[1]),
+    );
+    expect(imports.sort()).toEqual(['./markdown.js', './vendor/markdown-it.mjs', './view.js']);
     for (const source of [html, ...scripts, readFileSync(new URL('style.css', WEB), 'utf8')]) {
       expect(source).not.toMatch(/https?:\/\/(?!www\.w3\.org\/2000\/svg)/);
       expect(source).not.toMatch(/@import|url\(/);
