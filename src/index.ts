@@ -15,6 +15,8 @@ export { IOStream } from './io/iostream.js';
 export type { InputOptions } from './io/iostream.js';
 export type { PrintOptions } from './io/print-args.js';
 export { IOConsole } from './io/io-console.js';
+export { followUps } from './io/follow-ups.js';
+export type { FollowUpsOptions } from './io/follow-ups.js';
 export type { IOConsoleOptions } from './io/io-console.js';
 
 // protocol: the one event union, its text and JSON renderings

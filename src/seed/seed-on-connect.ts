@@ -1,6 +1,7 @@
 import { ConversableAgent } from '../agents/conversable-agent.js';
 import { registerFunction } from '../agents/register-function.js';
 import { UserProxyAgent } from '../agents/user-proxy-agent.js';
+import { followUps } from '../io/follow-ups.js';
 import type { LlmConfigEntry } from '../llm/config-list.js';
 import type { IOWebsockets } from '../server/io-websockets.js';
 import type { Logger } from '../server/logger.js';
@@ -58,7 +59,6 @@ export function createSeedOnConnect(options: SeedOnConnectOptions): (iostream: I
     options.logger && redactingLogger(options.logger, createRedactor(configList.map((entry) => entry.api_key)));
   return async (iostream) => {
     logger?.debug(` - on_connect(): Connected to client ${iostream.id}; receiving the initial message.`);
-    const initialMsg = await iostream.input();
     const agent = new ConversableAgent({
       name: 'chatbot',
       systemMessage: SEED_SYSTEM_MESSAGE,
@@ -79,7 +79,12 @@ export function createSeedOnConnect(options: SeedOnConnectOptions): (iostream: I
       description: 'Weather forecast for a city',
       parameters: WEATHER_PARAMETERS,
     });
-    logger?.debug(` - on_connect(): Initiating chat with agent chatbot using message '${initialMsg}'`);
-    await userProxy.initiateChat(agent, { message: initialMsg });
+    const chat = async (message: string, index: number): Promise<void> => {
+      logger?.debug(` - on_connect(): Initiating chat with agent chatbot using message '${message}'`);
+      await userProxy.initiateChat(agent, { message, clearHistory: index === 0 });
+    };
+    // JSON clients (the page, agentws connect) can send follow-ups in the same chat; the seed's text clients get
+    // the notebook's one chat per connection, byte for byte.
+    await followUps(iostream, chat, { maxChats: iostream.mode === 'json' ? Infinity : 1 });
   };
 }

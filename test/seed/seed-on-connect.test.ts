@@ -63,4 +63,40 @@ describe('createSeedOnConnect (what `agentws serve` runs by default)', () => {
     });
     expect(fake.requests.length).toBe(11);
   });
+
+  it('in JSON mode takes follow-up messages: the next chat continues the history, an empty message ends the run', async () => {
+    fake = await startFakeOpenAI({ replies: [...seedReplies(), { content: 'Sunny again tomorrow. TERMINATE' }] });
+    const onConnect = createSeedOnConnect({
+      configList: [{ model: 'gpt-4', base_url: fake.baseURL, api_key: 'sk-test' }],
+    });
+    server = await runServer({ onConnect, port: 0, logger: silentLogger });
+    const client = await TestClient.open(server.uri, 'agentws.v1');
+    const requests = (): Array<{ id: string; prompt: string }> =>
+      client.events.filter((e) => e.type === 'input_request').map((e) => e.content as { id: string; prompt: string });
+
+    await client.waitFor(() => requests().length === 1);
+    client.send({ type: 'input_response', id: requests()[0]!.id, value: SEED_MESSAGE });
+    await client.waitFor(() => requests().length === 2);
+    expect(client.events.filter((e) => e.type === 'chat_end')).toHaveLength(1);
+    expect(requests()[1]!.prompt).toBe('');
+    client.send({ type: 'input_response', id: requests()[1]!.id, value: 'And tomorrow?' });
+    await client.waitFor(() => requests().length === 3);
+
+    // The follow-up's model request carries the whole conversation so far: the first message, the tool call and
+    // result, the poem, then the follow-up.
+    const followUp = fake.requests.at(-1)!.body.messages;
+    const contents = followUp.map((m) => (typeof m.content === 'string' ? m.content : ''));
+    expect(contents).toContain(SEED_MESSAGE);
+    expect(contents.some((c) => c.includes('TERMINATE') && c !== 'Sunny again tomorrow. TERMINATE')).toBe(true);
+    expect(followUp.at(-1)).toMatchObject({ role: 'user', content: 'And tomorrow?' });
+    expect(followUp.some((m) => m.role === 'tool')).toBe(true);
+
+    client.send({ type: 'input_response', id: requests()[2]!.id, value: '' });
+    expect(await client.closed).toBe(1000);
+    const types = client.events.map((e) => e.type);
+    expect(types.filter((t) => t === 'chat_end')).toHaveLength(2);
+    expect(types.at(-1)).toBe('run_completion');
+    // The last chat's summary (AutoGen's last_msg, TERMINATE removed).
+    expect(client.events.at(-1)!.content).toMatchObject({ summary: 'Sunny again tomorrow.' });
+  });
 });
