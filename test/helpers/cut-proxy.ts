@@ -24,9 +24,9 @@ export class CutProxy {
     const url = new URL(target.includes('://') ? target : `tcp://${target}`);
     const port = Number(url.port);
     const host = url.hostname.replace(/^\[|\]$/g, '');
-    let proxy!: CutProxy;
-    const server = createServer((client) => proxy.#accept(client, host, port));
-    proxy = new CutProxy(server);
+    const server = createServer();
+    const proxy = new CutProxy(server);
+    server.on('connection', (client: Socket) => proxy.#accept(client, host, port));
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     return proxy;
   }

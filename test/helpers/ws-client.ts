@@ -1,6 +1,7 @@
 import { WebSocket } from 'ws';
 import type { ClientOptions } from 'ws';
 import type { WireFrame } from '../../src/protocol/events.js';
+import { decodeServerFrame } from '../../src/protocol/json-codec.js';
 
 /** A real websocket client that records every frame and the close, for tests. */
 export class TestClient {
@@ -48,7 +49,7 @@ export class TestClient {
 
   /** JSON-mode frames parsed. */
   get events(): WireFrame[] {
-    return this.frames.map((f) => JSON.parse(f) as WireFrame);
+    return this.frames.map((f) => decodeServerFrame(f));
   }
 
   send(data: string | object): void {

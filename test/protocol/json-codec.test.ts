@@ -1,6 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { AgentwsError, ClientFrameError } from '../../src/errors.js';
-import { echoClientValue, encodeEvent, MAX_ECHO_CHARS, parseClientFrame } from '../../src/protocol/json-codec.js';
+import {
+  decodeClientFrame,
+  decodeServerFrame,
+  echoClientValue,
+  encodeClientFrame,
+  encodeEvent,
+  MAX_ECHO_CHARS,
+  parseClientFrame,
+} from '../../src/protocol/json-codec.js';
 
 describe('JSON codec', () => {
   it('encodes the envelope with v, seq, session, type, content in that order', () => {
@@ -56,5 +64,31 @@ describe('JSON codec', () => {
     };
     expect(message(JSON.stringify({ type: 't'.repeat(900 * 1024) })).length).toBeLessThan(200);
     expect(message('{"type":' + 't'.repeat(900 * 1024)).length).toBeLessThan(400);
+  });
+
+  it('decodes a resume frame, and says what is missing from a bad one', () => {
+    expect(decodeClientFrame('{"type":"resume","session":"s","token":"t","after":7}')).toEqual({
+      type: 'resume',
+      session: 's',
+      token: 't',
+      after: 7,
+    });
+    expect(decodeClientFrame('{"type":"resume","session":"s","token":"t"}')).toMatchObject({ after: 0 });
+    expect(() => decodeClientFrame('{"type":"resume","token":"t"}')).toThrow(/"session"/);
+    expect(() => decodeClientFrame('{"type":"resume","session":"s"}')).toThrow(/"token"/);
+    expect(() => decodeClientFrame('{"type":"resume","session":"s","token":"t","after":-1}')).toThrow(/"after"/);
+    expect(() => decodeClientFrame('{"type":"resume","session":"s","token":"t","after":1.5}')).toThrow(/"after"/);
+  });
+
+  it('decodes what it encodes: server frames round-trip, and a broken envelope is named', () => {
+    const frame = encodeEvent({ type: 'pong', content: {} }, 0, JSON.stringify('s1'));
+    expect(decodeServerFrame(frame)).toEqual({ v: 1, seq: 0, session: 's1', type: 'pong', content: {} });
+    expect(decodeClientFrame(encodeClientFrame({ type: 'cancel' }))).toEqual({ type: 'cancel' });
+    expect(() => decodeServerFrame('[]')).toThrow(/JSON object/);
+    expect(() => decodeServerFrame('{"v":2,"seq":1,"session":"s","type":"pong","content":{}}')).toThrow(/version/);
+    expect(() => decodeServerFrame('{"v":1,"seq":1,"session":"s","type":"nope","content":{}}')).toThrow(
+      /unknown event/,
+    );
+    expect(() => decodeServerFrame('{"v":1,"session":"s","type":"pong","content":{}}')).toThrow(/"seq"/);
   });
 });
