@@ -1,58 +1,20 @@
 import type { WireErrorCode } from '../errors.js';
 import { AbortedError, ClientFrameError, InputTimeoutError, isAbortError, wireErrorCode } from '../errors.js';
 import { IOStream } from '../io/iostream.js';
-import type { AgentEvent, ResumeFrame, TerminationReason } from '../protocol/events.js';
+import type { AgentEvent } from '../protocol/events.js';
 import { decodeClientFrame, echoClientValue, encodeEvent } from '../protocol/json-codec.js';
-import type { SessionStore } from '../store/session-store.js';
 import { VERSION } from '../version.js';
 import { CloseCode } from './close-codes.js';
+import { FrameRate } from './frame-rate.js';
 import type { Connection } from './connection.js';
-import type { FrameSink, InputTimeoutAction, WireMode } from './io-websockets.js';
+import type { FrameSink, WireMode } from './io-websockets.js';
 import { IOWebsockets } from './io-websockets.js';
-import type { Logger } from './logger.js';
-import type { Redactor } from './redact.js';
+import type { SessionOutcome, SessionSettings } from './session-settings.js';
 import type { SlowConsumer } from './send-queue.js';
 import { CEILING_FACTOR, SendQueue } from './send-queue.js';
+import { terminalEvent } from './terminal-event.js';
 
-/** What runs for every connection. */
-export type OnConnect = (iostream: IOWebsockets) => unknown;
-
-/** How a session ended (logged by `agentws serve`, given to `session-end` listeners). */
-export type SessionOutcome =
-  | 'completed'
-  | 'cancelled'
-  | 'input_timeout'
-  | 'shutdown'
-  | 'disconnected'
-  | 'error'
-  | 'rate_limited'
-  | 'slow_consumer'
-  | 'invalid_data'
-  | 'message_too_big'
-  | 'protocol_error'
-  | 'unresponsive'
-  | 'abandoned'
-  | 'superseded';
-
-/** @internal Limits and behaviour every session of an endpoint shares. */
-export interface SessionSettings {
-  onConnect: OnConnect;
-  logger: Logger;
-  maxMessageSize: number;
-  maxFramesPerSecond: number;
-  inputTimeoutMs: number | null;
-  inputTimeoutAction: InputTimeoutAction;
-  maxBufferedBytes: number;
-  slowConsumerMs: number;
-  /** How long a JSON session's run goes on without a connection, waiting for a resume; 0 aborts at once. */
-  resumeWindowMs: number;
-  /** Keeps the log of resumable sessions. */
-  store: SessionStore;
-  /** A connection's first frame asks to resume a session (handled by the endpoint, which knows them all). */
-  onResume: (frame: ResumeFrame, connection: Connection, fresh: Session) => void;
-  /** Scrubs secrets from error events and log lines. */
-  redact: Redactor;
-}
+export type { OnConnect, SessionOutcome, SessionSettings } from './session-settings.js';
 
 /** What a session holds of the connection attached to it now. */
 interface Attachment {
@@ -87,8 +49,7 @@ export class Session {
   /** Set while the end of a finished run is on its way to the client: a shutdown stops waiting for it. */
   #stopWaiting: (() => void) | undefined;
   #stop: SessionOutcome | undefined;
-  #framesThisSecond = 0;
-  #secondStartedAt = 0;
+  readonly #rate: FrameRate;
   /** Set while the socket is still answering pings (see the endpoint's keepalive). */
   alive = true;
 
@@ -106,6 +67,7 @@ export class Session {
   ) {
     this.id = id;
     this.#settings = settings;
+    this.#rate = new FrameRate(settings.maxFramesPerSecond);
     this.#sessionJson = JSON.stringify(id);
     this.#resumable = mode === 'json' && resumeToken !== null && settings.resumeWindowMs > 0;
     this.#resumeToken = this.#resumable ? resumeToken : null;
@@ -249,7 +211,7 @@ export class Session {
     connection.listen({
       message: (data, isBinary) => this.#onMessage(data, isBinary, connection),
       ping: () => {
-        if (this.#stop === undefined && this.#overRate()) this.#rateLimited();
+        if (this.#stop === undefined && this.#rate.over()) this.#rateLimited();
       },
       pong: () => {
         this.alive = true;
@@ -303,36 +265,6 @@ export class Session {
     });
   }
 
-  #terminalEvent(outcome: SessionOutcome): AgentEvent | undefined {
-    const termination = (reason: TerminationReason, text: string): AgentEvent => ({
-      type: 'termination',
-      content: { reason, termination_reason: text },
-    });
-    switch (outcome) {
-      case 'completed': {
-        const last = this.iostream.lastChatEnd;
-        return {
-          type: 'run_completion',
-          content: {
-            summary: last?.summary ?? null,
-            history_length: last?.history.length ?? 0,
-            cost: last?.cost ?? null,
-            last_speaker: last?.history.at(-1)?.name ?? null,
-            termination_reason: last?.termination_reason ?? null,
-          },
-        };
-      }
-      case 'cancelled':
-        return termination('cancelled', 'The client cancelled the run.');
-      case 'shutdown':
-        return termination('shutdown', 'The server is shutting down.');
-      case 'input_timeout':
-        return termination('input_timeout', 'No answer to an input request in time.');
-      default:
-        return undefined;
-    }
-  }
-
   /**
    * Sends the terminal event, lets a reading client get everything, and closes. Outcomes from broken rules closed the
    * socket already (see #fail). Resolves with how the session ended: a client dropped or gone while the end of the
@@ -340,7 +272,7 @@ export class Session {
    */
   async #finish(outcome: SessionOutcome): Promise<SessionOutcome> {
     try {
-      const terminal = this.#terminalEvent(outcome);
+      const terminal = terminalEvent(outcome, this.iostream.lastChatEnd);
       if (terminal) this.iostream.send(terminal);
     } catch (error) {
       this.#settings.logger.error(`session ${this.id}: cannot send the terminal event: ${String(error)}`);
@@ -436,16 +368,6 @@ export class Session {
     this.iostream.send({ type: 'error', content: { error: message, code: 'PROTOCOL_ERROR', fatal: false } });
   }
 
-  #overRate(): boolean {
-    const now = performance.now();
-    if (now - this.#secondStartedAt >= 1000) {
-      this.#secondStartedAt = now;
-      this.#framesThisSecond = 0;
-    }
-    this.#framesThisSecond += 1;
-    return this.#framesThisSecond > this.#settings.maxFramesPerSecond;
-  }
-
   /** A plain answer; a client that piles up answers nobody asked for breaks the rules (memory must stay bounded). */
   #deliver(text: string): void {
     if (!this.iostream.deliver(text)) {
@@ -461,7 +383,7 @@ export class Session {
   #onMessage(data: Buffer, isBinary: boolean, connection: Connection): void {
     if (this.#stop !== undefined) return;
     this.#received += 1;
-    if (this.#overRate()) {
+    if (this.#rate.over()) {
       this.#rateLimited();
       return;
     }
