@@ -21,7 +21,13 @@ export type { IOConsoleOptions } from './io/io-console.js';
 
 // protocol: the one event union, its text and JSON renderings
 export type * from './protocol/events.js';
-export { EVENT_TYPES, JSON_SUBPROTOCOL, isTerminalEvent } from './protocol/events.js';
+export {
+  EVENT_TYPES,
+  CONNECTION_EVENT_TYPES,
+  JSON_SUBPROTOCOL,
+  RESUME_SUBPROTOCOL,
+  isTerminalEvent,
+} from './protocol/events.js';
 export { renderText } from './protocol/text-renderer.js';
 export type { TextRenderOptions } from './protocol/text-renderer.js';
 export {
@@ -54,7 +60,7 @@ export { createWebPage } from './server/web-page.js';
 export type { WebPage, WebPageOptions } from './server/web-page.js';
 export { CloseCode } from './server/close-codes.js';
 export type { CloseCodeValue } from './server/close-codes.js';
-export { TOKEN_SUBPROTOCOL_PREFIX, TEXT_SUBPROTOCOL, RESUME_SUBPROTOCOL } from './server/upgrade-guard.js';
+export { TOKEN_SUBPROTOCOL_PREFIX, TEXT_SUBPROTOCOL } from './server/upgrade-guard.js';
 export type { Logger } from './server/logger.js';
 
 // store: where sessions outlive their connections

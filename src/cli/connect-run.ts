@@ -1,64 +1,38 @@
 import { createInterface } from 'node:readline';
-import type { RawData, WebSocket } from 'ws';
-import type { AgentEvent, InputRequestEvent, WireFrame } from '../protocol/events.js';
+import type { InputRequestEvent, ServerFrame } from '../protocol/events.js';
 import { isTerminalEvent } from '../protocol/events.js';
+import { encodeClientFrame } from '../protocol/json-codec.js';
 import { renderText } from '../protocol/text-renderer.js';
 import type { CliIO, CliOutput } from './cli-io.js';
 import { onSignals } from './cli-io.js';
-import type { ExitCodeValue } from './exit-codes.js';
+import type { Outcome } from './connect-outcome.js';
+import { outcomeOfClose, outcomeOfTerminal } from './connect-outcome.js';
 import { ExitCode } from './exit-codes.js';
 import type { LineReader } from './line-reader.js';
+import type { LinkEnd, SessionLink } from './session-link.js';
 
 /** How long a text-mode run may go on after TERMINATE before the client ends it, as the seed's client does. */
 const TERMINATE_SETTLE_MS = 1000;
 
-const CLOSE_NAMES: Record<number, string> = {
-  1001: 'going away',
-  1006: 'connection lost without a close frame',
-  1007: 'invalid data',
-  1008: 'policy violation',
-  1009: 'message too big',
-  1011: 'internal server error',
-  1013: 'try again later',
-};
+/** Shown to a person when the server asks for the next message after a chat without a prompt of its own. */
+export const FOLLOW_UP_PROMPT = 'Next message (empty line to end): ';
 
-/** How a run ended: the exit code and, when not 0, why. */
-export interface Outcome {
-  code: ExitCodeValue;
-  message?: string;
-}
-
-function outcomeOfTerminal(event: AgentEvent): Outcome {
-  if (event.type === 'termination') {
-    return {
-      code: ExitCode.STOPPED,
-      message: `The run was stopped (${event.content.reason}): ${event.content.termination_reason}`,
-    };
-  }
-  if (event.type === 'error') {
-    return { code: ExitCode.SERVER_ERROR, message: `The server reported an error: ${event.content.error}` };
-  }
-  return { code: ExitCode.OK };
-}
-
-function outcomeOfClose(code: number, reason: string, lastError: string | undefined): Outcome {
-  if (code === 1000 || code === 1005) return { code: ExitCode.OK };
-  const why = `${code} ${CLOSE_NAMES[code] ?? 'unexpected close code'}${reason ? `: ${reason}` : ''}`;
-  if (code === 1001) return { code: ExitCode.STOPPED, message: `The server closed the connection (${why}).` };
-  const detail = lastError ? ` (${lastError})` : '';
-  return { code: ExitCode.SERVER_ERROR, message: `The server closed the connection abnormally (${why})${detail}.` };
-}
-
-/** Where prompts and answers come from: piped lines, or a person at the terminal. */
+/** Where prompts and answers come from: piped lines, or a person. */
 export interface Answers {
+  /** Standard input when it is not a terminal: one line per answer. */
   lines: LineReader | undefined;
+  /**
+   * A person answers (standard input is a terminal, or --interactive): prompts are shown, answers are not echoed, and
+   * a request for the next message after a chat gets {@link FOLLOW_UP_PROMPT} when the server sent no prompt.
+   */
+  interactive: boolean;
+  /** Asks the person at the terminal (used when `lines` is undefined). */
   ask(prompt: string, password: boolean): Promise<string | undefined>;
 }
 
-/** What a {@link ConnectRun} needs: the open socket, the message, where to print and where answers come from. */
+/** What a {@link ConnectRun} needs: the link to the server, the message, where to print and where answers come from. */
 export interface RunInit {
-  ws: WebSocket;
-  mode: 'json' | 'text';
+  link: SessionLink;
   message: string;
   /** --json: print frames as JSON lines instead of the transcript. */
   json: boolean;
@@ -70,16 +44,28 @@ export interface RunInit {
   resolve: (outcome: Outcome) => void;
 }
 
-/** One connection's life: frames in, answers out, timers, Ctrl-C, and the single outcome. */
+/** The session frame as printed: everything but the resume token, a secret that never reaches the output. */
+function printable(text: string, frame: ServerFrame | undefined): string {
+  if (frame?.type !== 'session' || !('resume_token' in frame.content)) return text;
+  const { resume_token: _secret, ...content } = frame.content;
+  return JSON.stringify({ ...frame, content });
+}
+
+/** One run from the first frame to the outcome, across the connections its link makes: answers, timers, Ctrl-C. */
 export class ConnectRun {
   readonly #init: RunInit;
-  readonly #ws: WebSocket;
+  readonly #link: SessionLink;
   #terminal: Outcome | undefined;
   #done = false;
   #messageUsed = false;
+  /** A chat ended: the next input request asks for the next message (a follow-up). */
+  #chatEnded = false;
   #asking = false;
+  /** The link is resuming: no frames come, so the idle timer waits. */
+  #away = false;
   #interrupts = 0;
-  #lastError: string | undefined;
+  /** The last character written to stdout was a newline (or nothing was written): status lines need no break. */
+  #atLineStart = true;
   #idleTimer: NodeJS.Timeout | undefined;
   #settleTimer: NodeJS.Timeout | undefined;
   #answering: Promise<void> = Promise.resolve();
@@ -88,67 +74,101 @@ export class ConnectRun {
 
   constructor(init: RunInit) {
     this.#init = init;
-    this.#ws = init.ws;
+    this.#link = init.link;
   }
 
+  /** Starts listening. Call it in the socket's 'open' event (frames may come with the handshake). */
   start(): void {
-    const ws = this.#ws;
-    ws.on('message', (data) => this.#onFrame(data));
-    ws.on('error', (error) => {
-      this.#lastError = error.message;
+    this.#link.start({
+      frame: (text, frame) => this.#onFrame(text, frame),
+      lost: () => {
+        this.#away = true;
+        clearTimeout(this.#idleTimer);
+      },
+      resumed: () => {
+        this.#away = false;
+        this.#armIdle();
+      },
+      ended: (end) => this.#onEnded(end),
     });
-    ws.on('close', (code, reason) =>
-      this.#finish(this.#terminal ?? outcomeOfClose(code, reason.toString(), this.#lastError)),
-    );
     this.#stopSignals = onSignals(this.#init.io, ['SIGINT'], () => this.interrupt());
     this.#armIdle();
-    if (this.#init.mode === 'text') {
-      ws.send(this.#init.message);
+    if (this.#link.mode === 'text') {
+      this.#link.send(this.#init.message);
       this.#forwardTyping();
     }
   }
 
-  /** Ctrl-C: in JSON mode the first one cancels the run (the server ends it); otherwise stop at once. */
+  /**
+   * Ctrl-C: in JSON mode the first one cancels the run (the server ends it; sent after the resume when the link is
+   * resuming); otherwise stop at once.
+   */
   interrupt(): void {
     this.#interrupts += 1;
-    if (this.#init.mode === 'json' && this.#interrupts === 1 && this.#ws.readyState === 1) {
+    const link = this.#link;
+    if (link.mode === 'json' && this.#interrupts === 1 && (link.open || link.resuming)) {
       this.#init.io.stderr.write('\nagentws: cancelling the run (press Ctrl-C again to quit at once)\n');
-      this.#ws.send('{"type":"cancel"}');
+      link.send(encodeClientFrame({ type: 'cancel' }));
       return;
     }
     this.#finish({ code: ExitCode.INTERRUPTED }, true);
   }
 
-  #onFrame(data: RawData): void {
+  /**
+   * One status line on stderr. When stdout and stderr share a terminal and the conversation is mid-line (a reply
+   * streaming), the line starts on a new line rather than inside the reply.
+   */
+  status(line: string): void {
+    const { stdout, stderr } = this.#init.io;
+    const breakLine = !this.#atLineStart && stdout.isTTY === true && stderr.isTTY === true;
+    stderr.write(`${breakLine ? '\n' : ''}agentws: ${line}\n`);
+    if (breakLine) this.#atLineStart = true;
+  }
+
+  #print(text: string): void {
+    if (text === '') return;
+    this.#init.io.stdout.write(text);
+    this.#atLineStart = text.endsWith('\n');
+  }
+
+  #prompt(text: string): void {
+    if (this.#init.promptOut === this.#init.io.stdout) this.#print(text);
+    else this.#init.promptOut.write(text);
+  }
+
+  #onEnded(end: LinkEnd): void {
+    if (end.kind === 'failed') this.#finish(this.#terminal ?? end.outcome);
+    else this.#finish(this.#terminal ?? outcomeOfClose(end.code, end.reason, end.lastError));
+  }
+
+  #onFrame(text: string, frame: ServerFrame | undefined): void {
     if (this.#done) return;
     this.#armIdle();
-    const text = data.toString();
-    if (this.#init.mode === 'text') {
+    const { json } = this.#init;
+    if (this.#link.mode === 'text') {
       this.#onTextFrame(text);
       return;
     }
-    if (this.#init.json) this.#init.io.stdout.write(text + '\n');
-    let frame: WireFrame;
-    try {
-      frame = JSON.parse(text) as WireFrame;
-    } catch {
-      if (!this.#init.json) this.#init.io.stdout.write(text);
+    if (json) this.#print(printable(text, frame) + '\n');
+    if (!frame) {
+      if (!json) this.#print(text);
       return;
     }
-    const event = { type: frame.type, content: frame.content } as AgentEvent;
-    if (event.type === 'input_request') {
-      this.#enqueueAnswer(event);
+    if (frame.type === 'input_request') {
+      const followUp = this.#chatEnded;
+      this.#chatEnded = false;
+      this.#enqueueAnswer(frame, followUp);
       return;
     }
-    if (!this.#init.json) {
-      for (const part of renderText(event, { color: this.#init.color })) this.#init.io.stdout.write(part);
+    if (frame.type === 'chat_end') this.#chatEnded = true;
+    if (!json) {
+      for (const part of renderText(frame, { color: this.#init.color })) this.#print(part);
     }
-    if (isTerminalEvent(event)) this.#terminal = outcomeOfTerminal(event);
+    if (isTerminalEvent(frame)) this.#terminal = outcomeOfTerminal(frame);
   }
 
   #onTextFrame(text: string): void {
-    const { io, json } = this.#init;
-    io.stdout.write(json ? JSON.stringify({ type: 'text_frame', content: text }) + '\n' : text);
+    this.#print(this.#init.json ? JSON.stringify({ type: 'text_frame', content: text }) + '\n' : text);
     if (this.#settleTimer || text.includes('TERMINATE')) {
       clearTimeout(this.#settleTimer);
       this.#settleTimer = setTimeout(() => this.#finish({ code: ExitCode.OK }, true), TERMINATE_SETTLE_MS);
@@ -156,32 +176,46 @@ export class ConnectRun {
   }
 
   /** Answers run one at a time, in the order the server asked. */
-  #enqueueAnswer(event: InputRequestEvent): void {
-    this.#answering = this.#answering.then(() => this.#answer(event.content)).catch(() => {});
+  #enqueueAnswer(event: InputRequestEvent, followUp: boolean): void {
+    this.#answering = this.#answering.then(() => this.#answer(event.content, followUp)).catch(() => {});
   }
 
-  async #answer(request: InputRequestEvent['content']): Promise<void> {
-    const { answers, json, promptOut } = this.#init;
+  async #answer(request: InputRequestEvent['content'], followUp: boolean): Promise<void> {
     let value: string | undefined;
     if (!this.#messageUsed) {
       this.#messageUsed = true;
       value = this.#init.message;
-    } else if (answers.lines) {
-      if (!json && request.prompt !== '') promptOut.write(request.prompt);
-      value = (await answers.lines.next()) ?? '';
-      if (!json) promptOut.write((request.password ? '' : value) + '\n');
     } else {
-      this.#asking = true;
-      clearTimeout(this.#idleTimer);
-      try {
-        value = await answers.ask(request.prompt, request.password);
-      } finally {
-        this.#asking = false;
-        this.#armIdle();
-      }
+      value = await this.#read(request, followUp);
     }
-    if (value === undefined || this.#done || this.#ws.readyState !== 1) return;
-    this.#ws.send(JSON.stringify({ type: 'input_response', id: request.id, value }));
+    if (value === undefined || this.#done) return;
+    // While the link is resuming, it sends the answer right after `resumed`: the request's id still answers it.
+    this.#link.send(encodeClientFrame({ type: 'input_response', id: request.id, value }));
+  }
+
+  /** One answer from standard input or the person; undefined when there is none to send (Ctrl-C at the prompt). */
+  async #read(request: InputRequestEvent['content'], followUp: boolean): Promise<string | undefined> {
+    const { answers, json } = this.#init;
+    const { lines } = answers;
+    if (lines && !answers.interactive) {
+      // A script: the transcript shows each prompt with its answer. The next message after a chat is not echoed:
+      // like the first message, the run itself shows it.
+      if (!json && request.prompt !== '') this.#prompt(request.prompt);
+      const line = (await lines.next()) ?? '';
+      if (!json && !(followUp && request.prompt === '')) this.#prompt((request.password ? '' : line) + '\n');
+      return line;
+    }
+    const prompt = request.prompt === '' && followUp ? FOLLOW_UP_PROMPT : request.prompt;
+    this.#asking = true;
+    clearTimeout(this.#idleTimer);
+    try {
+      if (!lines) return await answers.ask(prompt, request.password);
+      this.#prompt(prompt);
+      return (await lines.next()) ?? '';
+    } finally {
+      this.#asking = false;
+      this.#armIdle();
+    }
   }
 
   /** Text mode cannot tell prompts from output: every line typed or piped after the message is sent as a frame. */
@@ -191,23 +225,21 @@ export class ConnectRun {
       const lines = answers.lines;
       const pump = async (): Promise<void> => {
         for (let line = await lines.next(); line !== undefined && !this.#done; line = await lines.next()) {
-          if (this.#ws.readyState === 1) this.#ws.send(line);
+          this.#link.send(line);
         }
       };
       void pump();
       return;
     }
     const rl = createInterface({ input: io.stdin, terminal: false });
-    rl.on('line', (line) => {
-      if (this.#ws.readyState === 1) this.#ws.send(line);
-    });
+    rl.on('line', (line) => this.#link.send(line));
     this.#stopTyping = () => rl.close();
   }
 
   #armIdle(): void {
     clearTimeout(this.#idleTimer);
     const { timeoutMs } = this.#init;
-    if (timeoutMs === null || this.#asking || this.#done) return;
+    if (timeoutMs === null || this.#asking || this.#away || this.#done) return;
     this.#idleTimer = setTimeout(() => {
       const seconds = timeoutMs / 1000;
       this.#finish(
@@ -224,10 +256,7 @@ export class ConnectRun {
     clearTimeout(this.#settleTimer);
     this.#stopSignals();
     this.#stopTyping?.();
-    if (closeSocket) {
-      if (outcome.code === ExitCode.OK) this.#ws.close(1000);
-      else this.#ws.terminate();
-    }
+    if (closeSocket) this.#link.close(outcome.code === ExitCode.OK);
     this.#init.resolve(outcome);
   }
 }

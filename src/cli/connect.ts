@@ -1,11 +1,13 @@
 import type { CliIO, CliOutput } from './cli-io.js';
 import { useColor } from './cli-io.js';
-import type { Answers, Outcome } from './connect-run.js';
+import type { Outcome } from './connect-outcome.js';
+import type { Answers } from './connect-run.js';
 import { ConnectRun } from './connect-run.js';
 import { normalizeUrl, resolveTarget } from './connect-target.js';
 import { ExitCode, ExitError } from './exit-codes.js';
 import { LineReader } from './line-reader.js';
 import { openSocket } from './open-socket.js';
+import { SessionLink } from './session-link.js';
 import { askTty } from './tty-prompt.js';
 
 /** Options of {@link connect} (the flags of `agentws connect`). */
@@ -22,11 +24,16 @@ export interface ConnectOptions {
   color: boolean;
   /** Sent as `Authorization: Bearer`. */
   token?: string;
+  /** Resume the session when the connection drops (JSON mode); false with --no-reconnect. [true] */
+  reconnect: boolean;
+  /** Prompt for answers and follow-up messages as at a terminal, even when standard input is not one. [false] */
+  interactive: boolean;
 }
 
 /**
- * `agentws connect`: sends the message, streams the conversation to stdout, answers input requests, and resolves with
- * the exit code (0 when the run completed; otherwise rejects with an {@link ExitError} carrying code and message).
+ * `agentws connect`: sends the message, streams the conversation to stdout, answers input requests (the next message
+ * after each chat among them), resumes the session when the connection drops, and resolves with the exit code (0
+ * when the run completed; otherwise rejects with an {@link ExitError} carrying code and message).
  */
 export async function connect(options: ConnectOptions, io: CliIO): Promise<number> {
   const target = resolveTarget(options.url, options.message);
@@ -37,16 +44,23 @@ export async function connect(options: ConnectOptions, io: CliIO): Promise<numbe
   const promptOut: CliOutput = options.json ? io.stderr : io.stdout;
   const color = !options.json && useColor(out, io.env, options.color);
   let interrupt: () => void = () => {};
+  const lines = io.stdin.isTTY ? undefined : new LineReader(io.stdin);
   const answers: Answers = {
-    lines: io.stdin.isTTY ? undefined : new LineReader(io.stdin),
+    lines,
+    interactive: options.interactive || io.stdin.isTTY === true,
     ask: (prompt, password) =>
       askTty(prompt, { input: io.stdin, output: promptOut, password, onInterrupt: () => interrupt() }),
   };
   try {
     let message = target.message;
     if (message === undefined) {
-      message = answers.lines ? await answers.lines.next() : await answers.ask('Message: ', false);
-      if (message === undefined && !answers.lines) return ExitCode.INTERRUPTED;
+      if (!lines) {
+        message = await answers.ask('Message: ', false);
+        if (message === undefined) return ExitCode.INTERRUPTED;
+      } else {
+        if (answers.interactive) promptOut.write('Message: ');
+        message = await lines.next();
+      }
     }
     if (message === undefined) {
       throw new ExitError(
@@ -57,9 +71,15 @@ export async function connect(options: ConnectOptions, io: CliIO): Promise<numbe
     const text = message;
     const outcome = await new Promise<Outcome>((resolve, reject) => {
       openSocket(url, { token: options.token, timeoutMs }, (ws, mode) => {
-        const run = new ConnectRun({
-          ws,
-          mode,
+        const link = new SessionLink(ws, mode, {
+          url,
+          token: options.token,
+          timeoutMs,
+          reconnect: options.reconnect,
+          status: (line) => run.status(line),
+        });
+        const run: ConnectRun = new ConnectRun({
+          link,
           message: text,
           json: options.json,
           io,
@@ -78,6 +98,6 @@ export async function connect(options: ConnectOptions, io: CliIO): Promise<numbe
     }
     return outcome.code;
   } finally {
-    answers.lines?.close();
+    lines?.close();
   }
 }

@@ -3,7 +3,7 @@ import { AgentwsError } from '../errors.js';
 
 /**
  * The exit codes of `agentws`, stable for shell scripts (listed in docs/cli.md and the README).
- * 0–5 can come from any command; 10–13 from `agentws connect`; 130 when a second Ctrl-C stops at once.
+ * 0–5 can come from any command; 10–14 from `agentws connect`; 130 when a second Ctrl-C stops at once.
  */
 export const ExitCode = {
   /** The command finished normally (`serve`: stopped by SIGINT/SIGTERM; `connect`: the run completed). */
@@ -18,7 +18,10 @@ export const ExitCode = {
   LISTEN: 4,
   /** `serve --on-connect`: the module was not found, failed to load, or exports no onConnect function. */
   MODULE: 5,
-  /** `connect` cannot connect: refused, host not found, or the server refused the upgrade (401, 403, 503...). */
+  /**
+   * `connect` cannot connect: refused, host not found, or the server refused the upgrade (401, 403, 503...); or the
+   * connection dropped and could not be resumed within the server's resume window.
+   */
   CANNOT_CONNECT: 10,
   /** `connect` timed out: no frame from the server for --timeout seconds. */
   TIMED_OUT: 11,
@@ -26,6 +29,11 @@ export const ExitCode = {
   SERVER_ERROR: 12,
   /** `connect`: the run was stopped before it completed (cancelled, server shutdown, input timeout). */
   STOPPED: 13,
+  /**
+   * `connect`: the connection dropped and the server could not resume the session (it no longer knows it, its missed
+   * events no longer fit the server's log, or it refused the resume token), or another connection took it over.
+   */
+  SESSION_LOST: 14,
   /** A second Ctrl-C: stopped at once (128 + SIGINT). */
   INTERRUPTED: 130,
 } as const;

@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { WebSocket } from 'ws';
-import { JSON_SUBPROTOCOL } from '../protocol/events.js';
+import { JSON_SUBPROTOCOL, RESUME_SUBPROTOCOL } from '../protocol/events.js';
 import { ExitCode, ExitError } from './exit-codes.js';
 
 /** Options of {@link openSocket}. */
@@ -9,6 +9,11 @@ export interface OpenSocketOptions {
   token?: string;
   /** Give up when the handshake takes longer; null waits as long as the OS does. */
   timeoutMs: number | null;
+  /**
+   * The connection resumes a session: it announces it (`agentws.resume` beside `agentws.v1`, so the server starts
+   * no fresh session for it), and a server that selects no subprotocol is not retried in text mode. [false]
+   */
+  resume?: boolean;
 }
 
 /**
@@ -98,12 +103,15 @@ function attempt(url: string, protocols: string[], options: OpenSocketOptions, o
  * one, in text mode. Failures become {@link ExitError}s: CANNOT_CONNECT, or TIMED_OUT for a handshake timeout.
  */
 export async function openSocket(url: string, options: OpenSocketOptions, onOpen: OnOpen): Promise<void> {
+  const protocols = options.resume ? [JSON_SUBPROTOCOL, RESUME_SUBPROTOCOL] : [JSON_SUBPROTOCOL];
   try {
-    return await attempt(url, [JSON_SUBPROTOCOL], options, onOpen);
+    return await attempt(url, protocols, options, onOpen);
   } catch (error) {
     if (error instanceof ExitError) throw error;
     const failure = error as Error & { code?: string };
-    if (!/sent no subprotocol/i.test(failure.message)) throw connectError(url, failure, options.timeoutMs);
+    if (options.resume || !/sent no subprotocol/i.test(failure.message)) {
+      throw connectError(url, failure, options.timeoutMs);
+    }
   }
   try {
     return await attempt(url, [], options, onOpen);

@@ -29,10 +29,12 @@ Exit codes:
   3   config error (config list missing or invalid, no model, filter matched nothing)
   4   serve cannot listen (port in use, address not available)
   5   serve --on-connect module not found, failed to load, or has no onConnect export
-  10  connect cannot connect (refused, host not found, HTTP 401/403/404/503 at the upgrade)
+  10  connect cannot connect (refused, host not found, HTTP 401/403/404/503 at the upgrade),
+      or a dropped session was not resumed within the server's resume window
   11  connect timed out (no frame from the server for --timeout seconds)
-  12  connect: server error or abnormal close (fatal error event, 1011, 1006, 1008, 1009)
+  12  connect: server error or abnormal close (fatal error event, 1011, 1008, 1009, 1006 not resumed)
   13  connect: run stopped before completing (cancelled, server shutdown, input timeout)
+  14  connect: a dropped session could not be resumed (the server no longer has it, or it was taken over)
   130 a second Ctrl-C stopped at once`;
 
 const SERVE_EXAMPLES = `
@@ -52,8 +54,11 @@ Examples:
   $ agentws connect ws://127.0.0.1:8765 "Check out the weather in Paris and write a poem about it."
   $ agentws connect "Hi"                                # one argument that is not a url: the message
   $ echo "What is 2+2?" | agentws connect              # stdin: first line = message, later lines = answers
+  $ printf 'Hi\\nAnd in Rome?\\n' | agentws connect      # lines left after the answers: follow-up messages
   $ agentws connect --json ws://127.0.0.1:8765 "Hi" | jq -j 'select(.type=="stream") | .content.content'
 
+At a terminal (or with --interactive), after each chat you are asked for the next message; an empty line ends.
+A dropped connection is resumed (a line on stderr says so) unless --no-reconnect.
 Standard output gets the conversation (or, with --json, one JSON frame per line); status and errors go to stderr.`;
 
 /**
@@ -112,6 +117,12 @@ export function createProgram(io: CliIO, state: CliState): Command {
         .default('end'),
     )
     .option(
+      '--resume-window <seconds>',
+      'JSON sessions outlive a dropped connection this long, for the client to resume; 0 aborts on disconnect (default: 120)',
+      seconds,
+    )
+    .option('--max-log-bytes <bytes>', 'events kept per session for resume: 8388608, 512k, 8m (default: 8m)', bytes)
+    .option(
       '--shutdown-grace <seconds>',
       'on SIGINT/SIGTERM, time running sessions get before closing with 1001',
       seconds,
@@ -145,6 +156,8 @@ export function createProgram(io: CliIO, state: CliState): Command {
           inputTimeoutAction: opts.inputTimeoutAction as 'end' | 'empty',
           web: opts.web !== false,
           shutdownGrace: opts.shutdownGrace as number,
+          resumeWindow: opts.resumeWindow as number | undefined,
+          maxLogBytes: opts.maxLogBytes as number | undefined,
         },
         io,
       );
@@ -158,6 +171,8 @@ export function createProgram(io: CliIO, state: CliState): Command {
     .option('-t, --timeout <seconds>', 'give up after this long without a frame from the server; 0 never', seconds, 120)
     .option('--json', 'print every event as one JSON object per line (for jq)')
     .option('--token <token>', "the server's token, sent as Authorization: Bearer (default: $AGENTWS_TOKEN)")
+    .option('-i, --interactive', 'prompt for answers and follow-up messages as at a terminal, even from a pipe')
+    .option('--no-reconnect', 'do not resume the session when the connection drops (exit 12 instead)')
     .option('--no-color', 'no colours (also: NO_COLOR=1)')
     .addHelpText('after', CONNECT_EXAMPLES + '\n' + EXIT_CODES_HELP)
     .action(async (url: string, message: string | undefined, opts: Record<string, unknown>) => {
@@ -170,6 +185,8 @@ export function createProgram(io: CliIO, state: CliState): Command {
           json: opts.json === true,
           color: opts.color !== false,
           token: (opts.token as string | undefined) ?? (io.env.AGENTWS_TOKEN || undefined),
+          reconnect: opts.reconnect !== false,
+          interactive: opts.interactive === true,
         },
         io,
       );

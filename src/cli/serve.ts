@@ -36,6 +36,9 @@ export interface ServeOptions {
   web: boolean;
   /** Seconds running sessions get on SIGINT/SIGTERM before they are closed with 1001. */
   shutdownGrace: number;
+  /** Seconds a JSON session outlives its connection for a resume; 0 aborts on disconnect. */
+  resumeWindow?: number;
+  maxLogBytes?: number;
 }
 
 /** The models `serve` uses, where they came from, and how to stop them (the `--demo` model runs in-process). */
@@ -151,6 +154,8 @@ export async function serve(options: ServeOptions, io: CliIO): Promise<number> {
       inputTimeoutMs: inputTimeoutMs(options.inputTimeout),
       inputTimeoutAction: options.inputTimeoutAction,
       shutdownGraceMs: Math.round(options.shutdownGrace * 1000),
+      resumeWindowMs: options.resumeWindow === undefined ? undefined : Math.round(options.resumeWindow * 1000),
+      maxLogBytes: options.maxLogBytes,
       web: options.web ? createWebPage({ demo: options.demo }) : false,
       logger: log,
       // Whatever they look like: keys without the `sk-` shape are caught by value only.

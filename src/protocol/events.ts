@@ -83,6 +83,11 @@ export interface ResumedEvent {
     after: number;
     /** The session's last seq now: the replay ends there (live events follow). */
     last_seq: number;
+    /**
+     * Ids of the input requests still waiting for an answer. An answer the client sent just before the drop may
+     * not have arrived: if its id is here, send it again.
+     */
+    pending_inputs: string[];
   };
 }
 
@@ -315,6 +320,12 @@ export type ClientFrame =
 
 /** The websocket subprotocol that selects JSON mode. */
 export const JSON_SUBPROTOCOL = 'agentws.v1';
+
+/**
+ * Subprotocol a JSON client offers beside `agentws.v1` to say its first frame will be a resume: the server then
+ * starts no fresh session for the connection and waits for that frame.
+ */
+export const RESUME_SUBPROTOCOL = 'agentws.resume';
 
 // Compile-time check that EVENT_TYPES lists every member of the union.
 type MissingEventTypes = Exclude<AgentEventType, (typeof EVENT_TYPES)[number]>;

@@ -189,6 +189,11 @@ export class IOWebsockets implements IOStream {
     return true;
   }
 
+  /** @internal Ids of the input requests waiting for an answer, oldest first. */
+  get pendingInputIds(): string[] {
+    return this.#pending.map((pending) => pending.id);
+  }
+
   /** @internal A JSON `input_response`. Returns false when no pending request has that id. */
   answer(id: string, value: string): boolean {
     const pending = this.#pending.find((p) => p.id === id);

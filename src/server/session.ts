@@ -181,7 +181,8 @@ export class Session {
     this.#detachTimer = undefined;
     this.#attach(connection);
     const out = this.#attached!.out;
-    out.send(encodeEvent({ type: 'resumed', content: { after, last_seq: lastSeq } }, 0, this.#sessionJson));
+    const resumed = { after, last_seq: lastSeq, pending_inputs: this.iostream.pendingInputIds };
+    out.send(encodeEvent({ type: 'resumed', content: resumed }, 0, this.#sessionJson));
     for (const frame of frames) out.send(frame);
     this.#settings.logger.info(
       `session ${this.id}: resumed after event ${after} (${frames.length} replayed)` +

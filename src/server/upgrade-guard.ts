@@ -1,18 +1,14 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { ServerError } from '../errors.js';
-import { JSON_SUBPROTOCOL } from '../protocol/events.js';
+import { JSON_SUBPROTOCOL, RESUME_SUBPROTOCOL } from '../protocol/events.js';
 import type { RequestTarget } from './request-target.js';
 
 /** Prefix of the `Sec-WebSocket-Protocol` entry that carries the token (browsers cannot set headers). */
 export const TOKEN_SUBPROTOCOL_PREFIX = 'agentws.token.';
 /** Subprotocol a client may offer to ask for text mode explicitly. */
 export const TEXT_SUBPROTOCOL = 'agentws.text';
-/**
- * Subprotocol a JSON client offers beside `agentws.v1` to say its first frame will be a resume: the server then
- * starts no fresh session for the connection and waits for that frame.
- */
-export const RESUME_SUBPROTOCOL = 'agentws.resume';
+
 /** Query parameters that look like a token: refused, because URLs end up in logs, history and Referer headers. */
 const QUERY_TOKEN_NAMES = ['token', 'access_token'];
 /** Longest header value quoted in a log line (headers are attacker-controlled). */

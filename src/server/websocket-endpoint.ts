@@ -286,7 +286,10 @@ export class WebsocketEndpoint extends EventEmitter<EndpointEvents> {
       close: () => out.dispose(),
       error: () => {},
     });
-    const resumed = { type: 'resumed' as const, content: { after: frame.after, last_seq: read.lastSeq } };
+    const resumed = {
+      type: 'resumed' as const,
+      content: { after: frame.after, last_seq: read.lastSeq, pending_inputs: [] },
+    };
     out.send(encodeEvent(resumed, 0, JSON.stringify(frame.session)));
     for (const logged of read.frames) out.send(logged);
     void out.flushed().then(() => {

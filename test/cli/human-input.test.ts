@@ -4,10 +4,11 @@ import * as path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startFakeOpenAI } from '../../src/testing/index.js';
 import type { FakeOpenAI } from '../../src/testing/index.js';
-import { BIN, ROOT, killAll, runCli, startServe, tempDir } from './helpers/spawn-cli.js';
+import { BIN, CliProcess, ROOT, killAll, runCli, startServe, tempDir } from './helpers/spawn-cli.js';
 
 // Human input end to end: UserProxyAgent in ALWAYS and TERMINATE modes inside `agentws serve`, answered by
-// `agentws connect` from piped standard input and from a real pseudo-terminal (util-linux `script`).
+// `agentws connect` from piped standard input and from a real pseudo-terminal (util-linux `script`); and the
+// follow-up messages `agentws serve`'s own agents ask for after each chat.
 
 const AGENT_MODULE = `
 import { ConversableAgent, UserProxyAgent } from ${JSON.stringify(path.join(ROOT, 'dist', 'index.js'))};
@@ -123,5 +124,63 @@ describe('human input through agentws connect, at a terminal', () => {
     expect(result.code).toBe(0);
     expect(result.output).toContain('got 8 characters');
     expect(result.output).not.toContain('hunter22');
+  });
+});
+
+describe('follow-up messages to the default agents (agentws serve without --on-connect)', () => {
+  const FIRST = 'What is the weather in Paris?';
+  const SECOND = 'And in Rome?';
+  const SEPARATOR = '-'.repeat(80) + '\n';
+  const NEXT = 'Next message (empty line to end): ';
+
+  /** The model answers each chat once, ending it; the second request must carry the first chat. */
+  function expectSecondChatSawTheFirst(): void {
+    expect(fake.requests).toHaveLength(2);
+    const messages = fake.requests[1]!.body.messages;
+    expect(messages).toContainEqual(expect.objectContaining({ role: 'user', content: FIRST }));
+    expect(messages).toContainEqual(expect.objectContaining({ role: 'assistant', content: 'Sunny.\nTERMINATE' }));
+    expect(messages.at(-1)).toMatchObject({ role: 'user', content: SECOND });
+  }
+
+  beforeEach(() => fake.enqueue({ content: 'Sunny.\nTERMINATE' }, { content: 'Rainy.\nTERMINATE' }));
+
+  it('piped: the lines left after the message are follow-ups, shown once as the messages they are', async () => {
+    const { uri } = await startServe([], { cwd: work.dir });
+    const result = await runCli(['connect', uri], { input: `${FIRST}\n${SECOND}\n` });
+    expect(result.code).toBe(0);
+    expectSecondChatSawTheFirst();
+    expect(result.stdout).toContain(`user_proxy (to chatbot):\n\n${SECOND}\n`);
+    // Not echoed as an answer (the chat shows it), and the end of input that ended the run adds nothing.
+    expect(result.stdout.split(SECOND)).toHaveLength(2);
+    expect(result.stdout.endsWith(`Rainy.\nTERMINATE\n\n${SEPARATOR}`)).toBe(true);
+  });
+
+  it('at a terminal: after each chat the person is asked for the next message; an empty line ends the run', async () => {
+    const { uri } = await startServe([], { cwd: work.dir });
+    const result = await connectInPty(
+      [uri, FIRST],
+      [
+        { when: /Next message \(empty line to end\): /, type: SECOND },
+        { when: /Next message[^]*Next message \(empty line to end\): /, type: '' },
+      ],
+    );
+    expect(result.code).toBe(0);
+    expectSecondChatSawTheFirst();
+    expect(result.output).toContain('Rainy.');
+  });
+
+  it('--interactive from a pipe: prompted like at a terminal, answers not echoed', async () => {
+    const { uri } = await startServe([], { cwd: work.dir });
+    const client = new CliProcess(['connect', '--interactive', uri]); // stdin stays open: a person types
+    await client.waitFor(/^Message: $/);
+    client.child.stdin!.write(`${FIRST}\n`);
+    await client.waitFor(new RegExp(`Sunny[^]*${NEXT.replace(/[()]/g, '\\$&')}$`));
+    client.child.stdin!.write(`${SECOND}\n`);
+    await client.waitFor(/Rainy[^]*Next message \(empty line to end\): $/);
+    client.child.stdin!.write('\n');
+    expect(await client.exited).toBe(0);
+    expectSecondChatSawTheFirst();
+    expect(client.stdout.split(SECOND)).toHaveLength(2);
+    expect(client.stdout.split(NEXT)).toHaveLength(3);
   });
 });

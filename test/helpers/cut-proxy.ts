@@ -10,6 +10,8 @@ export class CutProxy {
   readonly #server: Server;
   readonly #pairs = new Set<[Socket, Socket]>();
   #refusing = false;
+  #swallowing = false;
+  #clientDataWaiters: Array<() => void> = [];
   /** Connections made through the proxy so far. */
   connections = 0;
   /** Bytes sent from the server to clients, across all connections. */
@@ -56,6 +58,19 @@ export class CutProxy {
     this.#pairs.clear();
   }
 
+  /**
+   * While true, what clients send is dropped instead of forwarded (their last frames before a cut "lost in flight");
+   * the server's data still reaches them.
+   */
+  swallowClientData(swallowing: boolean): void {
+    this.#swallowing = swallowing;
+  }
+
+  /** Resolves when a client next sends something (forwarded or swallowed). */
+  nextClientData(): Promise<void> {
+    return new Promise((resolve) => this.#clientDataWaiters.push(resolve));
+  }
+
   /** While true, new connections are accepted and destroyed at once (the server "unreachable"). */
   refuse(refusing: boolean): void {
     this.#refusing = refusing;
@@ -87,7 +102,10 @@ export class CutProxy {
     upstream.on('data', (chunk: Buffer) => {
       this.bytesDown += chunk.length;
     });
-    client.pipe(upstream);
+    client.on('data', (chunk: Buffer) => {
+      if (!this.#swallowing) upstream.write(chunk);
+      for (const wake of this.#clientDataWaiters.splice(0)) wake();
+    });
     upstream.pipe(client);
   }
 }

@@ -263,7 +263,6 @@ describe('JSON mode: cancel and disconnect', () => {
     expect(server!.sessionCount).toBe(0);
     expect(failure).toBeInstanceOf(Error);
   });
-
 });
 
 describe('JSON mode: bad client frames', () => {
@@ -308,7 +307,9 @@ describe('JSON mode: bad client frames', () => {
     const errors = client.events.filter((e) => e.type === 'error').map((e) => (e.content as { error: string }).error);
     expect(errors).toHaveLength(4);
     expect(errors[0]).toBe(`No pending input request has id "${'i'.repeat(64)}"… (unknown or already answered).`);
-    expect(errors[1]).toBe(`Unknown frame type "${'i'.repeat(64)}"…; a client may send input_response, cancel, ping, resume.`);
+    expect(errors[1]).toBe(
+      `Unknown frame type "${'i'.repeat(64)}"…; a client may send input_response, cancel, ping, resume.`,
+    );
     expect(errors[2]).toMatch(/^Unknown frame type \{"nested":\["i{52}…; a client may send/);
     expect(errors[3]).toMatch(/^Malformed JSON frame: /);
     for (const error of errors) expect(error.length).toBeLessThan(400);

@@ -217,6 +217,10 @@ describe('resume: a session outlives its connection (JSON mode)', () => {
     const resumer = await Resumer.open(proxy.uri, session, token, seen - 1);
     const replayed = await resumer.waitForEvent('input_request');
     expect(replayed.content).toMatchObject({ prompt: 'second?' });
+    // `resumed` names the requests still waiting, so a client can resend an answer lost in the drop.
+    const resumed = resumer.events[0]!;
+    expect(resumed).toMatchObject({ type: 'resumed', seq: 0, content: { after: seen - 1, last_seq: seen } });
+    expect(resumed.content).toMatchObject({ pending_inputs: [(replayed.content as { id: string }).id] });
     expect(resumer.events.filter((e) => e.type === 'input_request')).toHaveLength(1);
     resumer.client.send({ type: 'input_response', id: (replayed.content as { id: string }).id, value: 'two' });
     expect(await resumer.client.closed).toBe(1000);
