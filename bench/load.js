@@ -6,9 +6,12 @@
  * end. Every scenario is bounded by `timeoutMs`: sessions still open then are cut and counted as errors.
  */
 import OpenAI from 'openai';
+import { createInterface } from 'node:readline';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { readSse, readWithSdk } from './lib/model-readers.js';
+import { drop, endHeld, resumeAndEnd, runToFollowUp } from './lib/resume-client.js';
 import { openSession } from './lib/session-client.js';
-import { mean, percentile, round, summarize } from './lib/stats.js';
+import { mean, median, percentile, round, summarize } from './lib/stats.js';
 
 function emit(message) {
   process.stdout.write(JSON.stringify(message) + '\n');
@@ -16,6 +19,12 @@ function emit(message) {
 
 function rate(tokens, fromMs, toMs) {
   return round(tokens / ((toMs - fromMs) / 1000), 0);
+}
+
+/** CPU time (user + system) this process used since `before` (a `process.cpuUsage()`), in ms. */
+function cpuMs(before) {
+  const cpu = process.cpuUsage(before);
+  return round((cpu.user + cpu.system) / 1000, 0);
 }
 
 /** Median run of `runs` (by rate) after `warmup` discarded runs. */
@@ -76,8 +85,8 @@ function gapStats(records) {
  * Seed sessions, `count` of them, either one after another or all opened at once. Reports connect → first token,
  * → TERMINATE and → close, the wall time, and every session that did not end cleanly as an error.
  */
-async function sessions({ uri, message, count, parallel, warmup = 0, expectTokens, gaps = false, timeoutMs }) {
-  for (let i = 0; i < warmup; i++) await openSession(uri, { message }).done;
+async function sessions({ uri, message, mode, count, parallel, warmup = 0, expectTokens, gaps = false, timeoutMs }) {
+  for (let i = 0; i < warmup; i++) await openSession(uri, { message, mode }).done;
   const cpuBefore = process.cpuUsage();
   const deadline = performance.now() + timeoutMs;
   const open = new Set();
@@ -92,7 +101,7 @@ async function sessions({ uri, message, count, parallel, warmup = 0, expectToken
     for (const ws of open) ws.terminate();
   }, timeoutMs);
   const one = async () => {
-    const session = openSession(uri, { message, gaps, onFirstToken });
+    const session = openSession(uri, { message, mode, gaps, onFirstToken });
     open.add(session.ws);
     const record = await session.done;
     open.delete(session.ws);
@@ -157,7 +166,135 @@ async function sseMany({ baseURL, body, count, timeoutMs }) {
   return { streams: count, tokens: records[0]?.tokens, gaps: gapStats(records) };
 }
 
-const SCENARIOS = { 'relay-ws': relayWs, 'relay-model': relayModel, sessions, 'sse-many': sseMany };
+/**
+ * The same long reply through two or more servers (`uris`), interleaved in one process: `warmup` runs on each, then
+ * `runs` rounds, each round one run per server, the order turning every round (A B, B A, …) so that a drift of the
+ * machine touches all alike. Per server: the median rate and every run; `pairRatios`: each round's rate of the first
+ * server ÷ the second.
+ */
+async function relayInterleaved({ uris, message, mode = 'json', runs = 5, warmup = 1, expectTokens }) {
+  const once = async (uri) => {
+    const record = await openSession(uri, { message, mode }).done;
+    if (record.error) throw new Error(`relay session failed (${uri}): ${record.error}`);
+    if (expectTokens !== undefined && record.tokens !== expectTokens) {
+      throw new Error(`relay session (${uri}) counted ${record.tokens} tokens, expected ${expectTokens}`);
+    }
+    return rate(record.tokens, record.streamStart, record.streamEnd);
+  };
+  const cpuBefore = process.cpuUsage();
+  for (let i = 0; i < warmup; i++) for (const uri of uris) await once(uri);
+  const rates = uris.map(() => []);
+  for (let round = 0; round < runs; round++) {
+    const order = uris.map((_, i) => i);
+    if (round % 2 === 1) order.reverse();
+    for (const i of order) rates[i].push(await once(uris[i]));
+  }
+  return {
+    servers: uris.map((uri, i) => ({ uri, tokensPerSec: median(rates[i]), runs: rates[i] })),
+    pairRatios: rates[0].map((r, i) => round(r / rates[1][i], 3)),
+    clientCpuMs: cpuMs(cpuBefore),
+  };
+}
+
+/**
+ * Resume latency: `warmup` + `runs` times, a seed session with a long reply is run up to its follow-up request (its
+ * whole run is then in the session's log), the connection is dropped (no close frame), and the session is resumed on
+ * a new connection with `after` = 0: resume frame → `resumed`, → the last replayed event. The run is then ended with
+ * an empty answer (run_completion, close 1000).
+ */
+async function resumeLatency({ uri, message, runs = 5, warmup = 1, expectTokens, settleMs = 100 }) {
+  const cpuBefore = process.cpuUsage();
+  const results = [];
+  for (let i = 0; i < warmup + runs; i++) {
+    const held = await runToFollowUp(uri, message, 60_000);
+    if (expectTokens !== undefined && held.tokens !== expectTokens) {
+      throw new Error(`the run streamed ${held.tokens} tokens, expected ${expectTokens}`);
+    }
+    await drop(held.ws);
+    await sleep(settleMs); // the server sees the drop: the session is detached when the resume comes
+    const timing = await resumeAndEnd(uri, held, 0, 60_000);
+    if (timing.replayed !== held.lastSeq) throw new Error(`replayed ${timing.replayed} events of ${held.lastSeq}`);
+    if (i >= warmup) results.push({ ...timing, liveBytes: held.bytes });
+  }
+  const pick = (key) => results.map((r) => r[key]);
+  return {
+    events: results[0].lastSeq,
+    replayedBytes: results[0].replayedBytes,
+    runs: results.length,
+    toResumedMs: summarize(pick('toResumedMs')),
+    toLastReplayedMs: summarize(pick('toLastReplayedMs')),
+    allToLastReplayedMs: pick('toLastReplayedMs').map((ms) => round(ms)),
+    clientCpuMs: cpuMs(cpuBefore),
+  };
+}
+
+/**
+ * Held sessions for the memory figures, steered by run.js through stdin (one command a line) and answering with
+ * progress lines: opens `count` seed sessions, `atOnce` at a time (all at once by default), and runs each to its
+ * follow-up request (`held`: the sessions are live, waiting for the next message); then per command:
+ * - `drop`: drops every connection (no close frame; `dropped`): with a resume window, the sessions are detached;
+ * - `resume-end`: resumes each (after its last event: nothing to replay) and ends it with an empty answer (`ended`);
+ * - `end`: ends each on its own connection with an empty answer (`ended`);
+ * - `done`: prints the result and exits.
+ */
+async function hold({ uri, message, count, atOnce = count, expectTokens, timeoutMs }) {
+  const started = performance.now();
+  const settled = [];
+  for (let opened = 0; opened < count; opened += atOnce) {
+    const wave = Math.min(atOnce, count - opened);
+    settled.push(
+      ...(await Promise.allSettled(Array.from({ length: wave }, () => runToFollowUp(uri, message, timeoutMs)))),
+    );
+  }
+  const held = [];
+  const errorKinds = {};
+  const error = (why) => {
+    const kind = why.replace(/[0-9a-f-]{36}/g, '<id>').slice(0, 300);
+    errorKinds[kind] = (errorKinds[kind] ?? 0) + 1;
+  };
+  for (const s of settled) {
+    if (s.status === 'rejected') error(s.reason.message);
+    else if (expectTokens !== undefined && s.value.tokens !== expectTokens) error(`reply of ${s.value.tokens} tokens`);
+    else held.push(s.value);
+  }
+  const heldMs = round(performance.now() - started);
+  const lastSeqs = held.map((h) => h.lastSeq);
+  emit({ type: 'progress', event: 'held', held: held.length, heldMs });
+  const lines = createInterface({ input: process.stdin });
+  for await (const line of lines) {
+    const command = line.trim();
+    if (command === 'drop') {
+      await Promise.all(held.map((h) => drop(h.ws)));
+      emit({ type: 'progress', event: 'dropped' });
+    } else if (command === 'resume-end' || command === 'end') {
+      const ends = await Promise.allSettled(
+        held.map((h) => (command === 'end' ? endHeld(h) : resumeAndEnd(uri, h, h.lastSeq))),
+      );
+      for (const e of ends) if (e.status === 'rejected') error(`${command}: ${e.reason.message}`);
+      emit({ type: 'progress', event: 'ended' });
+    } else if (command === 'done') break;
+  }
+  lines.close();
+  const errors = Object.values(errorKinds).reduce((a, b) => a + b, 0);
+  return {
+    sessions: count,
+    held: held.length,
+    heldMs,
+    eventsPerSession: median(lastSeqs),
+    errors,
+    errorKinds,
+  };
+}
+
+const SCENARIOS = {
+  'relay-ws': relayWs,
+  'relay-model': relayModel,
+  'relay-interleaved': relayInterleaved,
+  'resume-latency': resumeLatency,
+  hold,
+  sessions,
+  'sse-many': sseMany,
+};
 
 const [name, json] = process.argv.slice(2);
 const scenario = SCENARIOS[name];

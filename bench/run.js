@@ -1,7 +1,7 @@
 /**
  * agentws's benchmark: `npm run bench` (builds, then `node bench/run.js`). See bench/README.md.
  *
- *   node bench/run.js [--quick] [--json] [--only relay,latency,concurrency,paced,cli] [--paced-ms 20]
+ *   node bench/run.js [--quick] [--json] [--only relay,latency,concurrency,paced,cli,resume] [--paced-ms 20]
  *                     [--profile] [--strict] [--agentws <path/to/bin/agentws.js>] [--wait-idle <seconds>]
  *
  * Starts the fake model, `agentws serve` and the load clients as separate processes on 127.0.0.1, runs each phase
@@ -19,11 +19,12 @@ import { timeConnect, timeNodeAlone, timeVersion } from './lib/cli-timing.js';
 import { pacedPhase } from './lib/paced-phase.js';
 import { cliPhase, concurrencyPhase, latencyPhase, relayPhase } from './lib/phases.js';
 import { formatReport } from './lib/report.js';
+import { resumePhase } from './lib/resume-phase.js';
 import { evaluateTargets } from './lib/targets.js';
 import { startFakeModel, startServe } from './lib/servers.js';
 
-const PHASES = ['relay', 'latency', 'concurrency', 'paced', 'cli'];
-/** The whole run stops here whatever happens (a full run takes about two minutes). */
+const PHASES = ['relay', 'latency', 'concurrency', 'paced', 'cli', 'resume'];
+/** The whole run stops here whatever happens (a full run takes about two and a half minutes). */
 const RUN_LIMIT_MS = 9 * 60_000;
 
 function parseArgs(argv) {
@@ -156,6 +157,7 @@ try {
     }
   }
   if (wants('paced')) await attempt('paced', () => pacedPhase(ctx));
+  if (wants('resume')) await attempt('resume', () => resumePhase(ctx));
 } finally {
   await fake.stop();
 }

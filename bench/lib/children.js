@@ -92,11 +92,14 @@ export function stopChild(child, graceMs = 5_000) {
 
 /**
  * Runs one load-client scenario (bench/load.js) in its own process and resolves with its result. `onProgress` gets
- * its progress messages as they come. The child is killed after `timeoutMs`.
+ * its progress messages as they come, and `send(line)`, which writes a command line to the scenario's stdin (the
+ * `hold` scenario is steered so). The child is killed after `timeoutMs`.
  */
 export function runLoad(scenario, options, { timeoutMs = 120_000, onProgress } = {}) {
   const child = spawnNode(['bench/load.js', scenario, JSON.stringify({ timeoutMs: timeoutMs - 5_000, ...options })]);
   const stderr = tailOf(child.stderr);
+  child.stdin.on('error', () => {});
+  const send = (line) => child.stdin.write(`${line}\n`);
   let result;
   createInterface({ input: child.stdout }).on('line', (line) => {
     let message;
@@ -106,7 +109,7 @@ export function runLoad(scenario, options, { timeoutMs = 120_000, onProgress } =
       return;
     }
     if (message.type === 'result') result = message.result;
-    else if (message.type === 'progress') onProgress?.(message);
+    else if (message.type === 'progress') onProgress?.(message, send);
   });
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);

@@ -37,7 +37,12 @@ export async function connectInspector(url) {
       });
       const usage = JSON.parse(result.value);
       const mib = (bytes) => Math.round((bytes / 2 ** 20) * 10) / 10;
-      return { rss: mib(usage.rss), heapUsed: mib(usage.heapUsed), external: mib(usage.external) };
+      return {
+        rss: mib(usage.rss),
+        heapUsed: mib(usage.heapUsed),
+        heapTotal: mib(usage.heapTotal),
+        external: mib(usage.external),
+      };
     },
     close: () => ws.close(),
   };

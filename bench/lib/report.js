@@ -1,4 +1,4 @@
-import { noisyPhases } from './targets.js';
+import { noisyPhases, RESUME_TARGETS } from './targets.js';
 
 /**
  * The human-readable report: one table, a section per phase, each row `figure | measured | target | AutoGen 0.2 |
@@ -142,6 +142,60 @@ function pacedRows(paced, row, head, targets) {
   row('full GC: after the second round', gc(round2.afterGc), 'heap level', '', grew);
 }
 
+function resumeRows(resume, row, head) {
+  const { relay, latency, memory } = resume;
+  head(
+    `6. Resume (JSON mode): one ${int(relay.tokens)}-token reply with the session log on and off, tokens/s ` +
+      `(median of ${relay.runs}, in turns)`,
+  );
+  row('agentws, session log on (default --resume-window)', tps(relay.logOn));
+  row('agentws, --resume-window 0 (no log)', tps(relay.logOff));
+  row('log on ÷ log off (medians)', fixed(relay.ratio), '>= 0.90', '', RESUME_TARGETS.relay);
+  row(
+    'log on ÷ log off, each round (median)',
+    `${relay.pairRatios.map((r) => fixed(r)).join(' ')} (${fixed(relay.medianPairRatio)})`,
+  );
+  row(
+    'server CPU per 1,000 tokens: log on / log off (ratio)',
+    `${ms(relay.logOn.cpuMsPer1000Tokens)} / ${ms(relay.logOff.cpuMsPer1000Tokens)} (${fixed(relay.cpuRatio)})`,
+  );
+  row('CPU % of other programs meanwhile', String(relay.othersCpuPercent ?? 'n/a'));
+  head(
+    `6b. Resume of a dropped session with ${int(latency.events)} logged events ` +
+      `(${fixed(latency.replayedBytes / 2 ** 20, 1)} MiB), after 0 (p50 / p90 / max of ${latency.runs})`,
+  );
+  const spread = (s) => `${ms(s.p50)} / ${ms(s.p90)} / ${ms(s.max)}`;
+  row('resume frame → resumed', spread(latency.toResumedMs));
+  row('resume frame → last replayed event', spread(latency.toLastReplayedMs), 'p50 < 50 ms', '', RESUME_TARGETS.replay);
+  row('CPU % of other programs meanwhile', String(latency.othersCpuPercent ?? 'n/a'));
+  const { logOn, logOff } = memory;
+  head(
+    `6c. Memory: ${int(memory.sessions)} JSON sessions held after a 200-token seed run (${int(logOn.eventsPerSession)} ` +
+      `events each; opened ${memory.atOnce} at a time), per session, after a full GC`,
+  );
+  const kib = (value) => (na(value) ? 'n/a' : `${fixed(value, 1)} KiB`);
+  const both = (state) => (state ? `RSS ${kib(state.rssKiB)}, heap ${kib(state.heapKiB)}` : 'n/a');
+  const gc = (g) => (g ? `RSS ${mib(g.rss)}, heap ${mib(g.heapUsed)}` : 'n/a');
+  row('full GC before them (after 20 warm-up sessions)', gc(logOn.base));
+  row('live, log on', both(logOn.live), 'RSS < 100 KiB', '~1.6 MiB', RESUME_TARGETS.live);
+  row(
+    'detached (every connection dropped), log on',
+    both(logOn.detached),
+    'heap < 100 KiB',
+    '',
+    RESUME_TARGETS.detached,
+  );
+  row('ended, log kept one more window for a late resume', both(logOn.ended));
+  row('live, --resume-window 0 (no log)', both(logOff.live));
+  row('after they end, --resume-window 0', both(logOff.ended));
+  const added = logOn.live && logOff.live ? logOn.live.heapKiB - logOff.live.heapKiB : null;
+  row('the log per live session (heap, log on − log off)', kib(added));
+  row(
+    'live, RSS as sampled (no GC), log on / log off',
+    `${kib(logOn.rssAsSampledKiB)} / ${kib(logOff.rssAsSampledKiB)}`,
+  );
+}
+
 /** The report as text: machine, one section per phase, targets met, warnings and failures. */
 export function formatReport(report) {
   const { machine, results, targets } = report;
@@ -152,7 +206,7 @@ export function formatReport(report) {
     const met = typeof ok === 'string' ? targets.find((t) => t.name === ok)?.met : ok;
     rows.push([label, value, target, autogen, verdict(met)]);
   };
-  const { relay, latency, concurrency, paced, cli } = results;
+  const { relay, latency, concurrency, paced, cli, resume } = results;
   if (relay) {
     head(
       `1. Relay: one ${int(relay.tokens)}-token reply to one client, tokens/s (median of ${relay.agentws.text.runs.length})`,
@@ -177,6 +231,7 @@ export function formatReport(report) {
     row('agentws --version', ms(cli.versionMs), '< 150 ms', '', 'agentws --version (ms)');
     row('agentws connect → first frame', ms(cli.connectToFirstFrameMs));
   }
+  if (resume) resumeRows(resume, row, head);
   const title =
     `agentws ${machine.agentws} benchmark (${report.mode} run, ${machine.date}, ${report.durationS} s)\n` +
     `${machine.cores} cores (${machine.cpu}), ${machine.memoryGiB} GiB, Node ${machine.node}, ${machine.os}, ` +

@@ -70,9 +70,17 @@ async function healthy(port, child, timeoutMs = 20_000) {
 /**
  * Starts `agentws serve --quiet` as a user would (bin/agentws.js) with a config list naming `model` at `baseURL` and
  * the default onConnect (the seed pair). Resolves with `{ uri, pid, stop }`, and `inspectorUrl` with `inspect: true`
- * (node's inspector on 127.0.0.1, for full GCs in the memory phase). `nodeOptions` go to node (e.g. `--cpu-prof`).
+ * (node's inspector on 127.0.0.1, for full GCs in the memory phase). `nodeOptions` go to node (e.g. `--cpu-prof`),
+ * `args` to `agentws serve` (e.g. `['--resume-window', '0']`).
  */
-export async function startServe({ baseURL, model, maxSessions = 5000, nodeOptions = [], inspect = false }) {
+export async function startServe({
+  baseURL,
+  model,
+  maxSessions = 5000,
+  nodeOptions = [],
+  inspect = false,
+  args: more = [],
+}) {
   const dir = mkdtempSync(join(tmpdir(), 'agentws-bench-'));
   tempDirs.add(dir);
   const config = join(dir, 'OAI_CONFIG_LIST');
@@ -87,6 +95,7 @@ export async function startServe({ baseURL, model, maxSessions = 5000, nodeOptio
     config,
     '--max-sessions',
     String(maxSessions),
+    ...more,
   ];
   const child = spawnNode([...nodeOptions, ...(inspect ? ['--inspect=127.0.0.1:0'] : []), ...args, '--quiet']);
   const stderr = [];

@@ -7,6 +7,10 @@ import { WebSocket } from 'ws';
  * (an empty frame outside a stream) and the stream-end frame ("\n\n"); every non-empty frame inside is one token.
  * JSON mode (`agentws.v1`): every `stream` event with non-empty content is one token. Frames are inspected as bytes,
  * not decoded or parsed, so the client costs as little as possible per token.
+ *
+ * JSON mode takes follow-up messages: after `chat_end` the server's default agents send an `input_request` for the
+ * next message. The client answers it with an empty `input_response` (the one frame it parses), which ends the run
+ * (`run_completion`, close 1000) as a seed session ended before follow-ups existed.
  */
 
 const STREAM_EVENT = Buffer.from('"type":"stream","content"');
@@ -14,6 +18,8 @@ const STREAM_START_EVENT = Buffer.from('"type":"stream_start"');
 const STREAM_END_EVENT = Buffer.from('"type":"stream_end"');
 const EMPTY_STREAM_EVENT = Buffer.from('"content":{"content":""}');
 const ERROR_EVENT = Buffer.from('"type":"error"');
+const CHAT_END_EVENT = Buffer.from('"type":"chat_end"');
+const INPUT_REQUEST_EVENT = Buffer.from('"type":"input_request"');
 const ERROR_TEXT = Buffer.from('\n>>>>>>>> ERROR');
 const TERMINATE = Buffer.from('TERMINATE');
 
@@ -31,6 +37,18 @@ const TERMINATE = Buffer.from('TERMINATE');
  * @property {string | undefined} error what went wrong, if anything
  * @property {number[] | undefined} gaps inter-token gaps (ms) of the longest stream, when asked for
  */
+
+/** Ends a JSON run at its follow-up request: an empty answer, as a person who has nothing more to say. */
+function answerFollowUp(ws, data, record) {
+  let id;
+  try {
+    id = JSON.parse(data.toString()).content.id;
+  } catch {
+    record.error ??= `unreadable input_request: ${data.toString().slice(0, 200)}`;
+    return;
+  }
+  ws.send(JSON.stringify({ type: 'input_response', id, value: '' }));
+}
 
 /**
  * Opens a session, sends `message` once open, and resolves when the socket closes (never rejects).
@@ -60,6 +78,8 @@ export function openSession(uri, options) {
   let tokens = 0;
   let prev = 0;
   let gaps = options.gaps ? [] : undefined;
+  /** JSON mode: a chat ended, so the next input request asks for a follow-up message. */
+  let chatEnded = false;
 
   const beginStream = (now) => {
     inStream = true;
@@ -100,7 +120,11 @@ export function openSession(uri, options) {
         if (!data.includes(EMPTY_STREAM_EVENT)) token(data, now);
       } else if (data.includes(STREAM_START_EVENT)) beginStream(now);
       else if (data.includes(STREAM_END_EVENT)) endStream(now);
-      else if (data.includes(ERROR_EVENT)) record.error ??= `error event: ${data.toString().slice(0, 200)}`;
+      else if (data.includes(CHAT_END_EVENT)) chatEnded = true;
+      else if (data.includes(INPUT_REQUEST_EVENT)) {
+        // The first request (if the message did not arrive first) is answered by the message sent at open.
+        if (chatEnded) answerFollowUp(ws, data, record);
+      } else if (data.includes(ERROR_EVENT)) record.error ??= `error event: ${data.toString().slice(0, 200)}`;
       return;
     }
     if (!inStream) {

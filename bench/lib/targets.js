@@ -1,3 +1,11 @@
+/** The resume phase's target names (the report looks its rows up by them). */
+export const RESUME_TARGETS = {
+  relay: 'JSON relay, session log on ÷ --resume-window 0',
+  replay: 'resume of ~10,000 logged events: resume frame → last replayed event p50 (ms)',
+  live: 'server memory per live session, log on, RSS after a full GC (KiB)',
+  detached: 'server memory per detached session, JS heap after a full GC (KiB)',
+};
+
 /**
  * The issue's targets for this 2-core machine, evaluated on the results that exist (a phase that did not run has no
  * target row). Each target: `{ name, value, target, met }`.
@@ -5,7 +13,7 @@
 export function evaluateTargets(results) {
   const targets = [];
   const add = (name, value, target, met) => targets.push({ name, value, target, met });
-  const { relay, latency, concurrency, paced, cli } = results;
+  const { relay, latency, concurrency, paced, cli, resume } = results;
   if (relay) {
     const rate = relay.agentws.text.tokensPerSec;
     add('relay tokens/s, one session (text mode)', rate, '>= 100000', rate >= 100_000);
@@ -51,6 +59,16 @@ export function evaluateTargets(results) {
     add('second round of paced sessions, errors', secondRound.errors, '= 0', secondRound.errors === 0);
   }
   if (cli) add('agentws --version (ms)', cli.versionMs, '< 150', cli.versionMs < 150);
+  if (resume) {
+    const { relay: logRelay, latency: replay, memory: held } = resume;
+    add(RESUME_TARGETS.relay, logRelay.ratio, '>= 0.9', logRelay.ratio >= 0.9);
+    const p50 = replay.toLastReplayedMs.p50;
+    add(RESUME_TARGETS.replay, p50, '< 50', p50 < 50);
+    const live = held.logOn.live?.rssKiB ?? null;
+    add(RESUME_TARGETS.live, live, '< 100', live !== null && live < 100);
+    const detached = held.logOn.detached?.heapKiB ?? null;
+    add(RESUME_TARGETS.detached, detached, '< 100', detached !== null && detached < 100);
+  }
   return targets;
 }
 
@@ -65,5 +83,7 @@ export function noisyPhases(results) {
   for (const [count, r] of Object.entries(results.concurrency ?? {}))
     check(`concurrency ${count}`, r.cpuPercent?.others);
   check('paced', results.paced?.loaded.cpuPercent?.others);
+  check('resume relay', results.resume?.relay.othersCpuPercent);
+  check('resume latency', results.resume?.latency.othersCpuPercent);
   return noisy;
 }
