@@ -13,8 +13,11 @@ export interface ConnectionListener {
   ping(): void;
   /** The client answered a keepalive ping. */
   pong(): void;
-  /** The connection is closed, cleanly or not. Called once. */
-  close(): void;
+  /**
+   * The connection is closed. Called once. `clean` when the closing handshake completed (the client read everything
+   * before the close frame), false when the connection dropped.
+   */
+  close(clean: boolean): void;
   /** Why the library closed the connection (an oversized or malformed frame), when it knows; before `close`. */
   error(error: Error): void;
 }

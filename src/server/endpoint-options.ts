@@ -47,7 +47,7 @@ export interface EndpointOptions {
    * always does. [120 s]
    */
   resumeWindowMs?: number;
-  /** Bytes of events kept per session for resume; older events are dropped past it (a resume then fails). [8 MiB] */
+  /** Size of the events kept per session for resume, in characters (about bytes: frames are JSON); older events are dropped past it (a resume then fails). [8 Mi] */
   maxLogBytes?: number;
   /** Where sessions' logs are kept. [an in-memory store with `maxLogBytes`] */
   store?: SessionStore;

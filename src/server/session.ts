@@ -42,6 +42,8 @@ export class Session {
   #attached: Attachment | undefined;
   /** Runs out the resume window while detached. */
   #detachTimer: NodeJS.Timeout | undefined;
+  /** The run is over and its close was started: the log's fate waits for how the connection closes. */
+  #endAfterClose = false;
   /** Superseded by a resume on its connection: sends nothing more, closes nothing. */
   #discarded = false;
   /** Frames received on the first connection (a resume must be the first). */
@@ -217,17 +219,24 @@ export class Session {
       pong: () => {
         this.alive = true;
       },
-      close: () => this.#onClose(connection),
+      close: (clean) => this.#onClose(connection, clean),
       error: (error) => this.#onSocketError(error),
     });
   }
 
   /** The connection closed: a resumable run goes on detached for the resume window; any other run is aborted. */
-  #onClose(connection: Connection): void {
+  #onClose(connection: Connection, clean: boolean): void {
     const attached = this.#attached;
     if (attached?.connection !== connection) return;
     this.#attached = undefined;
     attached.out.dispose();
+    if (this.#endAfterClose) {
+      // The run is over and its end was sent: a clean close proves the client read it, so its log can go now;
+      // after a drop it is kept for a resume.
+      this.#endAfterClose = false;
+      this.#settings.store.end(this.id, clean ? 0 : this.#settings.resumeWindowMs);
+      return;
+    }
     if (this.#stop !== undefined) return;
     if (!this.#resumable) {
       this.#abort('disconnected');
@@ -293,9 +302,11 @@ export class Session {
     this.#close(code);
     this.#abort(outcome);
     if (this.#resumable) {
-      // A client that dropped just before the end can still resume to read it, for one window.
+      // A client that dropped before it read the end can still resume to read it, for one window.
       if (this.#discarded) this.#settings.store.delete(this.id);
-      else this.#settings.store.end(this.id, this.#stop === 'abandoned' ? 0 : this.#settings.resumeWindowMs);
+      else if (this.#stop === 'abandoned') this.#settings.store.end(this.id, 0);
+      else if (this.#attached) this.#endAfterClose = true;
+      else this.#settings.store.end(this.id, this.#settings.resumeWindowMs);
     }
     return this.#stop ?? outcome;
   }

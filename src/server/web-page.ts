@@ -34,8 +34,12 @@ const FILES: Record<string, string> = {
   '': 'index.html',
   'index.html': 'index.html',
   'app.js': 'app.js',
-  'view.js': 'view.js',
+  'composer.js': 'composer.js',
+  'connection.js': 'connection.js',
   'markdown.js': 'markdown.js',
+  'tab-storage.js': 'tab-storage.js',
+  'transcript.js': 'transcript.js',
+  'view.js': 'view.js',
   'style.css': 'style.css',
   'favicon.svg': 'favicon.svg',
 };

@@ -16,14 +16,15 @@ function toBuffer(data: RawData): Buffer {
  */
 export function wsConnection(ws: WebSocket, socket: Duplex | undefined): Connection {
   let listener: ConnectionListener | undefined;
-  let closed = false;
+  let closed: { clean: boolean } | undefined;
   ws.on('message', (data, isBinary) => listener?.message(toBuffer(data), isBinary));
   ws.on('ping', () => listener?.ping());
   ws.on('pong', () => listener?.pong());
   ws.on('error', (error) => listener?.error(error));
-  ws.once('close', () => {
-    closed = true;
-    listener?.close();
+  ws.once('close', (code) => {
+    // 1006: no close frame came back, the connection dropped.
+    closed = { clean: code !== 1006 };
+    listener?.close(closed.clean);
   });
   return {
     get open() {
@@ -43,7 +44,7 @@ export function wsConnection(ws: WebSocket, socket: Duplex | undefined): Connect
     terminate: () => ws.terminate(),
     listen(next) {
       listener = next;
-      if (closed) next?.close();
+      if (closed) next?.close(closed.clean);
     },
   };
 }

@@ -1,6 +1,8 @@
 /**
- * One session's frames by seq, bounded in bytes: past the bound the oldest frames are dropped (a resume that needs
- * them is told `evicted`). The newest frame is always kept, however large.
+ * One session's frames by seq, bounded in size: past the bound the oldest frames are dropped (a resume that needs
+ * them is told `evicted`). The newest frame is always kept, however large. Sizes are string lengths (UTF-16 code
+ * units): what a string costs in memory, counted for free on the hot path (one append per streamed token), where a
+ * UTF-8 byte count would walk every frame; for JSON frames, which are mostly ASCII, the two are about the same.
  */
 export class SessionLog {
   readonly #maxBytes: number;
@@ -16,7 +18,7 @@ export class SessionLog {
     this.#maxBytes = maxBytes;
   }
 
-  /** Bytes of the frames kept (UTF-8). */
+  /** Size of the frames kept, in characters. */
   get bytes(): number {
     return this.#bytes;
   }
@@ -34,7 +36,7 @@ export class SessionLog {
   /** Appends the frame with the next seq (`seq` must be `lastSeq + 1`: the log has no gaps). */
   append(seq: number, frame: string): void {
     if (seq !== this.lastSeq + 1) throw new RangeError(`seq ${seq} after ${this.lastSeq}: the log has no gaps`);
-    const size = Buffer.byteLength(frame);
+    const size = frame.length;
     this.#frames.push(frame);
     this.#sizes.push(size);
     this.#bytes += size;

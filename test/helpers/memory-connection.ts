@@ -14,6 +14,7 @@ export class MemoryConnection implements Connection {
   #listener: ConnectionListener | undefined;
   #fragments: Buffer[] = [];
   #closed = false;
+  #clean = false;
 
   get open(): boolean {
     return !this.#closed && this.closedWith === undefined;
@@ -43,17 +44,17 @@ export class MemoryConnection implements Connection {
     if (!this.open) return;
     this.closedWith = { code, reason };
     // As with a real socket, the close event comes once the handshake is done, not inside close().
-    setImmediate(() => this.#end());
+    setImmediate(() => this.#end(true));
   }
 
   terminate(): void {
     this.terminated = true;
-    this.#end();
+    this.#end(false);
   }
 
   listen(listener: ConnectionListener | undefined): void {
     this.#listener = listener;
-    if (this.#closed) listener?.close();
+    if (this.#closed) listener?.close(this.#clean);
   }
 
   /** The client sends a text message. */
@@ -63,7 +64,7 @@ export class MemoryConnection implements Connection {
 
   /** The client goes away without a closing handshake. */
   drop(): void {
-    this.#end();
+    this.#end(false);
   }
 
   /** JSON-mode frames sent so far, parsed. */
@@ -73,9 +74,10 @@ export class MemoryConnection implements Connection {
     );
   }
 
-  #end(): void {
+  #end(clean: boolean): void {
     if (this.#closed) return;
     this.#closed = true;
-    this.#listener?.close();
+    this.#clean = clean;
+    this.#listener?.close(clean);
   }
 }

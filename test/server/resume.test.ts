@@ -340,6 +340,18 @@ describe('resume: a session outlives its connection (JSON mode)', () => {
     expect(resumer.events.map((e) => e.type)).toEqual(['resumed', 'print', 'run_completion']);
   });
 
+  it('a client that read the end and closed cleanly frees the log at once: a late resume says expired', async () => {
+    const { server } = await start(async (io) => io.print('done'));
+    const client = await TestClient.open(server.uri, 'agentws.v1');
+    const { session, token } = credentials(await client.waitForEvent('session').then(() => client));
+    expect(await client.closed).toBe(1000);
+    while (server.sessionCount > 0) await once(server.endpoint, 'session-end');
+    // The close handshake completed on the server's side too before the log is dropped.
+    const late = await Resumer.open(server.uri, session, token, 0);
+    expect(await late.client.closed).toBe(1000);
+    expect(late.events[0]?.content).toMatchObject({ reason: 'expired' });
+  });
+
   it('events that no longer fit the bounded log: resume_failed evicted', async () => {
     let go!: () => void;
     const produce = new Promise<void>((resolve) => (go = resolve));
