@@ -1,69 +1,43 @@
 // @ts-check
-// agentws chat page: one websocket session per chat, in the agentws.v1 JSON protocol (docs/protocol.md).
-import { showMarkdown } from './markdown.js';
-import {
-  append,
-  bubble,
-  byId,
-  clearLog,
-  el,
-  endCard,
-  expire,
-  keepScrolled,
-  log,
-  note,
-  promptCard,
-  toolCallCard,
-  toolResultCard,
-} from './view.js';
+// agentws chat page: one session per chat in the agentws.v1 JSON protocol (docs/protocol.md). The session survives
+// dropped connections and reloads of the tab (connection.js, tab-storage.js); the composer (composer.js) sends the
+// first message, answers the agents' questions and sends follow-ups; transcript.js shows the conversation.
+import { Composer } from './composer.js';
+import { SessionLink } from './connection.js';
+import { forgetSession, loadSession, readToken, saveSession } from './tab-storage.js';
+import { Transcript } from './transcript.js';
+import { byId, clearLog, endCard, expire, log, note, questionCard, showAnswer } from './view.js';
 
 // Types come from the protocol's built declarations (dist/, which `npm install` builds), checked by
 // `tsc -p web/tsconfig.json` in `npm run typecheck`.
 /**
- * @typedef {import('../dist/protocol/events.js').AgentEvent} AgentEvent
- * @typedef {AgentEvent['type']} EventType
- * @typedef {import('../dist/protocol/events.js').ClientFrame} ClientFrame
- * @typedef {import('./view.js').Bubble} Bubble
+ * @typedef {import('../dist/protocol/events.js').ServerFrame} ServerFrame
+ * @typedef {import('../dist/protocol/events.js').InputRequestEvent['content']} InputRequest
+ * @typedef {import('../dist/protocol/events.js').UsageSummaryEvent['content']} UsageSummary
+ * @typedef {import('./connection.js').LinkOver} LinkOver
+ * @typedef {import('./composer.js').ComposerMode} ComposerMode
  */
 /**
- * @template {EventType} T
- * @typedef {import('../dist/protocol/events.js').EventOf<T>['content']} ContentOf
+ * An input request not answered yet. With a card it is a question; without, it asks for the next message.
+ * @typedef {{ request: InputRequest, card: HTMLElement | null }} Pending
  */
 /**
- * One frame from the server, discriminated by `type`: the `WireFrame` of each event.
- * @typedef {{ [T in EventType]: import('../dist/protocol/events.js').WireFrame<import('../dist/protocol/events.js').EventOf<T>> }[EventType]} Frame
- */
-/**
- * A reply being streamed. Its bubble is rendered again as tokens come, at most once per animation frame.
- * @typedef {object} Stream
- * @property {Bubble} view
- * @property {string | null} agent
- * @property {string} text All tokens so far.
- * @property {number} frame The pending animation frame, 0 for none.
- * @property {number} notBefore No rendering before this time (`performance.now()`).
- */
-/**
- * State of one chat (one websocket session).
+ * State of one chat (one session).
  * @typedef {object} Chat
- * @property {WebSocket} ws
- * @property {Map<string, { kind: 'composer' | 'inline', card: HTMLElement | null }>} pending Input requests not answered yet, by id.
- * @property {Map<string, { name: string, badge: HTMLElement }>} calls Tool calls by id.
- * @property {boolean} started
+ * @property {SessionLink} link
+ * @property {Transcript} transcript
+ * @property {Pending[]} pending Oldest first: the composer answers the first.
+ * @property {string | null} queued A first message sent before the server asked for it.
+ * @property {{ id: string, value: string } | null} unconfirmed The last answer sent, until an event follows it: a
+ *   drop may have lost it on the way.
+ * @property {Set<string>} waiting The input requests the server still waited for when the session was last resumed.
+ * @property {boolean} started The human has said something, or the agents have.
  * @property {boolean} ended
  * @property {boolean} stopping
- * @property {Stream | null} stream
- * @property {{ agent: string | null, text: string, to: HTMLElement } | null} lastStream The last streamed reply.
- * @property {{ text: string, view: Bubble | null } | null} echo What the human just said.
  */
 
 const statusEl = byId('status', window.HTMLElement);
 const usageEl = byId('usage', window.HTMLElement);
-const composer = byId('composer', window.HTMLFormElement);
-const message = byId('message', window.HTMLTextAreaElement);
-const sendButton = byId('send', window.HTMLButtonElement);
-const stopButton = byId('stop', window.HTMLButtonElement);
-
-const TOKEN_KEY = 'agentws.token';
 const token = readToken();
 
 /** @type {Record<string, string>} */
@@ -73,29 +47,24 @@ const TERMINATION_TITLES = {
   input_timeout: 'Timed out waiting for your answer',
 };
 
+/** Why the server would not resume a chat, in the reader's words. */
+const RESUME_FAILURES = {
+  unknown_session: 'The server does not know this chat (it may have restarted).',
+  bad_token: 'The server refused this tab’s key to the chat.',
+  expired: 'It has ended, or was left too long: the server no longer keeps it.',
+  evicted: 'It is too long to restore: its start no longer fits the server’s log.',
+};
+
+/** Events that mean the agents went on: a request still pending then was answered elsewhere (another tab). */
+const MOVED_ON = new Set(['text', 'stream_start', 'tool_call', 'using_auto_reply', 'no_human_input', 'chat_end']);
+
 /**
  * The current chat; replaced by `newChat()`.
  * @type {Chat}
  */
 let chat;
 
-/** The token from `#token=...`, moved out of the address bar and kept for reloads of this tab only. */
-function readToken() {
-  const match = /(?:^#|&)token=([^&]*)/.exec(location.hash);
-  const storage = window.sessionStorage;
-  if (match) {
-    let value = match[1] ?? '';
-    try {
-      value = decodeURIComponent(value);
-    } catch {
-      // Not percent-encoded after all: use it as written.
-    }
-    storage.setItem(TOKEN_KEY, value);
-    window.history.replaceState(null, '', location.pathname + location.search);
-    return value;
-  }
-  return storage.getItem(TOKEN_KEY) ?? '';
-}
+const composer = new Composer({ onSend: send, onStop: stop });
 
 /** Same host and port as the page, ws: or wss: to match, path `ws` beside the page (`/ws` at the root). */
 function socketUrl() {
@@ -111,241 +80,113 @@ function socketUrl() {
  * @param {string} text
  */
 function setStatus(state, text) {
+  if (statusEl.dataset.state === state && statusEl.textContent === text) return;
   statusEl.dataset.state = state;
   statusEl.textContent = text;
 }
 
-/** @param {'composer' | 'inline'} kind */
-function pendingOf(kind) {
-  return [...chat.pending.entries()].find(([, p]) => p.kind === kind)?.[0];
+/** @returns {ComposerMode} */
+function composerMode() {
+  if (chat.ended) return 'ended';
+  if (chat.link.state !== 'live') return 'offline';
+  const next = chat.pending[0];
+  if (next?.card) return next.request.password ? 'password' : 'question';
+  if (next) return chat.started ? 'follow_up' : 'first';
+  return chat.started ? 'working' : 'first';
 }
 
-/** What the composer's controls showed when the field was last fitted. */
-let composerLayout = '';
-
-/**
- * The composer sends the first message (before the run starts, or when the server asks with an empty prompt);
- * questions with a prompt are answered in their own inline card.
- */
-function updateControls() {
-  const open = chat.ws.readyState === WebSocket.OPEN && !chat.ended;
-  const composerRequest = pendingOf('composer') !== undefined;
-  const inlineRequest = pendingOf('inline') !== undefined;
-  const canSend = open && !inlineRequest && (composerRequest || !chat.started);
-  message.disabled = !canSend;
-  sendButton.disabled = !canSend;
-  const placeholder = chat.ended
-    ? 'This chat has ended.'
-    : inlineRequest
-      ? 'Answer the question above.'
-      : canSend
-        ? 'Message the agents…'
-        : 'The agents are working…';
-  if (message.placeholder !== placeholder) message.placeholder = placeholder;
-  stopButton.hidden = !(open && chat.started);
-  stopButton.disabled = chat.stopping;
-  stopButton.textContent = chat.stopping ? 'Stopping…' : 'Stop';
-  // The placeholder and the buttons beside the field decide how many lines it needs (measured only when they change:
-  // this runs for every streamed token).
-  const layout = [placeholder, canSend, stopButton.hidden, stopButton.textContent].join('|');
-  if (layout !== composerLayout) {
-    composerLayout = layout;
-    fitMessage();
-  }
-  if (chat.ended || !open) return;
-  if (!chat.started && !inlineRequest) setStatus('ready', 'Ready');
-  else if (composerRequest || inlineRequest) setStatus('waiting', 'Waiting for you');
-  else setStatus('running', 'Running');
+/** The composer and the status line, from the chat's state. */
+function update() {
+  const mode = composerMode();
+  composer.show(mode, chat.stopping);
+  if (chat.ended) return;
+  if (chat.link.state === 'connecting') setStatus('connecting', 'Connecting…');
+  else if (chat.link.state === 'reconnecting') setStatus('reconnecting', 'Reconnecting…');
+  else if (mode === 'first') setStatus('ready', 'Ready');
+  else if (mode === 'follow_up') setStatus('ready', 'Ready for a follow-up');
+  else if (mode === 'working') setStatus('running', 'Running');
+  else setStatus('waiting', 'Waiting for you');
 }
 
 /**
- * The field as tall as what it shows, the placeholder included (a narrow screen wraps it), up to 200 px.
+ * Shows an answer: under its question, or as the human's message.
+ * @param {Pending} pending
+ * @param {string | null} value Null for a password (never kept).
  */
-function fitMessage() {
-  message.style.height = 'auto';
-  const borders = message.offsetHeight - message.clientHeight;
-  message.style.height = `${Math.min(message.scrollHeight + borders, 200)}px`;
-}
-
-/** @param {ClientFrame | string} frame */
-function send(frame) {
-  if (chat.ws.readyState === WebSocket.OPEN) chat.ws.send(typeof frame === 'string' ? frame : JSON.stringify(frame));
-}
-
-/**
- * Remember what the human just said, so the agents' echo of it (a text event) is not shown twice.
- * @param {string} text
- * @param {Bubble | null} view
- */
-function expectEcho(text, view) {
-  chat.echo = text.trim() === '' ? null : { text: text.trim(), view };
-}
-
-/** @param {SubmitEvent} event */
-function sendMessage(event) {
-  event.preventDefault();
-  if (message.disabled) return;
-  const value = message.value;
-  const id = pendingOf('composer');
-  if (id !== undefined) {
-    chat.pending.delete(id);
-    send({ type: 'input_response', id, value });
-  } else {
-    // No request yet: a plain frame is kept by the server as the answer to the first one.
-    send(value);
-  }
-  const view = bubble('user', 'You');
-  view.body.textContent = value;
-  append(view.node);
-  expectEcho(value, view);
-  message.value = '';
-  fitMessage();
+function showAnswered({ request, card }, value) {
   chat.started = true;
-  updateControls();
-}
-
-/** @param {ContentOf<'input_request'>} content */
-function onInputRequest(content) {
-  if (!content.password && content.prompt.trim() === '') {
-    chat.pending.set(content.id, { kind: 'composer', card: null });
-    updateControls();
-    message.focus();
+  if (!card) {
+    if (value) chat.transcript.userMessage(value);
     return;
   }
-  const card = promptCard(content, (value) => {
-    if (!chat.pending.delete(content.id)) return;
-    send({ type: 'input_response', id: content.id, value });
-    if (!content.password) expectEcho(value, null);
+  showAnswer(card, request.password || value === null ? '•'.repeat(8) : value === '' ? '(no input)' : value);
+  if (!request.password && value) chat.transcript.expectEcho(value, null);
+}
+
+/**
+ * Sends the answer to an input request, kept for this tab first so a reload shows it again.
+ * @param {Pending} pending
+ * @param {string} value
+ */
+function answer(pending, value) {
+  const { request } = pending;
+  chat.pending = chat.pending.filter((p) => p !== pending);
+  const saved = chat.link.saved;
+  if (saved) {
+    saved.answers[request.id] = request.password ? null : value;
+    saveSession(saved);
+  }
+  chat.link.send({ type: 'input_response', id: request.id, value });
+  chat.unconfirmed = { id: request.id, value };
+}
+
+/** @param {string} value What the composer sends. */
+function send(value) {
+  const pending = chat.pending[0];
+  if (pending) {
+    answer(pending, value);
+    showAnswered(pending, value);
+  } else if (!chat.started) {
+    // Not asked yet (the server's code has not called input()): it answers the first request when it comes.
+    chat.queued = value;
+    chat.transcript.userMessage(value);
     chat.started = true;
-    updateControls();
-  });
-  chat.pending.set(content.id, { kind: 'inline', card });
-  updateControls();
-}
-
-/**
- * What an agent's message shows: without the `TERMINATE` that ends it, which tells the other agent to stop and is not
- * meant for the reader. What was sent is unchanged.
- * @param {string} text
- */
-function withoutTerminate(text) {
-  return text.replace(/\s*\bTERMINATE\s*$/, '');
-}
-
-/** @param {{ content: string | null, sender: string, recipient: string }} content */
-function onText(content) {
-  const text = (content.content ?? '').trim();
-  if (text === '') return;
-  // AutoGen prints a streamed reply again as a message: show it once, in the streamed bubble.
-  const streamed = chat.lastStream;
-  chat.lastStream = null;
-  if (streamed && (streamed.agent === null || streamed.agent === content.sender) && streamed.text === text) {
-    streamed.to.textContent = `to ${content.recipient}`;
-    return;
   }
-  const echo = chat.echo;
-  chat.echo = null;
-  if (echo && echo.text === text) {
-    if (echo.view) echo.view.to.textContent = `as ${content.sender}, to ${content.recipient}`;
-    return;
-  }
-  const shown = withoutTerminate(content.content ?? '');
-  if (shown.trim() === '') return;
-  const view = bubble('agent', content.sender, `to ${content.recipient}`);
-  showMarkdown(view.body, shown);
-  append(view.node);
+  update();
 }
 
-/** @param {ContentOf<'stream_start'>} content */
-function onStreamStart(content) {
-  const view = bubble('agent streaming', content.agent ?? content.model);
-  view.node.title = `model: ${content.model}`;
-  append(view.node);
-  const stream = { view, agent: content.agent, text: '', frame: 0, notBefore: 0 };
-  chat.stream = stream;
-  return stream;
+function stop() {
+  if (chat.ended || chat.stopping) return;
+  chat.stopping = true;
+  chat.link.send({ type: 'cancel' });
+  update();
 }
 
-/** @param {ContentOf<'stream'>} content */
-function onStream(content) {
-  const stream = chat.stream ?? onStreamStart({ agent: null, model: 'model' });
-  stream.text += content.content;
-  if (stream.frame === 0) stream.frame = window.requestAnimationFrame(() => renderStream(stream));
-}
-
-/**
- * Renders the streamed reply so far. Each render parses the whole reply again, so a long reply would make them ever
- * slower: waiting four times as long as the last one took keeps rendering under a fifth of the time, however long
- * the reply, and the page responsive.
- * @param {Stream} stream
- */
-function renderStream(stream) {
-  stream.frame = 0;
-  const now = window.performance.now();
-  if (now < stream.notBefore) {
-    stream.frame = window.requestAnimationFrame(() => renderStream(stream));
-    return;
-  }
-  showMarkdown(stream.view.body, withoutTerminate(stream.text));
-  stream.notBefore = now + 5 * (window.performance.now() - now);
-  keepScrolled();
-}
-
-function onStreamEnd() {
-  const stream = chat.stream;
-  chat.stream = null;
-  if (!stream) return;
-  window.cancelAnimationFrame(stream.frame);
-  stream.view.node.classList.remove('streaming');
-  const shown = withoutTerminate(stream.text);
-  // A reply that only called tools streams nothing (and one that only says TERMINATE shows nothing): no bubble.
-  if (shown.trim() === '') stream.view.node.remove();
-  else showMarkdown(stream.view.body, shown);
-  keepScrolled();
-  const text = stream.text.trim();
-  if (text !== '') chat.lastStream = { agent: stream.agent, text, to: stream.view.to };
-}
-
-/** @param {ContentOf<'tool_call'>} content */
-function onToolCall(content) {
-  if (content.content) onText(content);
-  for (const call of content.tool_calls) {
-    const { node, badge } = toolCallCard(content.sender, content.recipient, call);
-    chat.calls.set(call.id, { name: call.function.name, badge });
-    append(node);
+/** @param {InputRequest} request */
+function onInputRequest(request) {
+  const question = request.password || request.prompt.trim() !== '';
+  /** @type {Pending} */
+  const pending = { request, card: question ? questionCard(request) : null };
+  const answers = chat.link.saved?.answers ?? {};
+  const before = Object.hasOwn(answers, request.id) ? answers[request.id] : undefined;
+  const lost = chat.waiting.has(request.id);
+  if (before !== undefined && (before !== null || !lost)) {
+    // The replay after a reload: this tab answered it before. If the answer never arrived, it goes again (a password,
+    // which is not kept, is asked for again).
+    showAnswered(pending, before);
+    if (lost && before !== null) chat.link.send({ type: 'input_response', id: request.id, value: before });
+  } else if (chat.queued !== null) {
+    const value = chat.queued;
+    chat.queued = null;
+    answer(pending, value);
+    if (pending.card) showAnswered(pending, value);
+  } else {
+    chat.pending.push(pending);
   }
 }
 
-/** @param {ContentOf<'tool_response'>} content */
-function onToolResponse(content) {
-  for (const response of content.tool_responses) {
-    const name = chat.calls.get(response.tool_call_id)?.name ?? 'tool';
-    append(toolResultCard(name, content.sender, response));
-  }
-}
-
-/**
- * @param {string | null} callId
- * @param {'running' | 'done' | 'failed'} state
- */
-function setCallState(callId, state) {
-  const call = callId === null ? undefined : chat.calls.get(callId);
-  if (!call) return;
-  call.badge.dataset.state = state;
-  call.badge.textContent = state === 'running' ? 'running…' : state;
-}
-
-/** @param {ContentOf<'print'>} content */
-function onPrint(content) {
-  const text = content.objects.join(content.sep) + content.end;
-  const last = log.lastElementChild;
-  if (last && last.classList.contains('print')) last.appendChild(document.createTextNode(text));
-  else append(el('pre', 'print', text));
-  keepScrolled();
-}
-
-/** @param {ContentOf<'usage_summary'>} summary */
-function onUsage(summary) {
+/** @param {UsageSummary} summary */
+function showUsage(summary) {
   let tokens = 0;
   for (const model of Object.values(summary.models ?? {})) tokens += model.total_tokens ?? 0;
   const cost = summary.total_cost ?? 0;
@@ -361,61 +202,68 @@ function onUsage(summary) {
 function end(reason, title, detail) {
   if (chat.ended) return;
   chat.ended = true;
-  onStreamEnd();
-  for (const pending of chat.pending.values()) if (pending.card) expire(pending.card);
-  chat.pending.clear();
+  chat.transcript.streamEnd();
+  for (const pending of chat.pending) if (pending.card) expire(pending.card);
+  chat.pending = [];
   endCard(reason, title, detail, newChat);
   setStatus(reason === 'completed' ? 'ended' : reason === 'cancelled' ? 'stopped' : 'failed', title);
-  updateControls();
+  update();
 }
 
-/** @param {Frame} frame */
+/** @param {ServerFrame} frame A session event, each once. */
 function onEvent(frame) {
-  if (!['session', 'input_request', 'pong'].includes(frame.type)) chat.started = true;
+  const { transcript } = chat;
+  if (frame.type !== 'input_request') chat.unconfirmed = null;
+  if (!['session', 'input_request'].includes(frame.type)) chat.started = true;
+  if (MOVED_ON.has(frame.type) && chat.pending.length > 0) {
+    for (const pending of chat.pending) if (pending.card) expire(pending.card);
+    chat.pending = [];
+  }
   switch (frame.type) {
     case 'session':
       statusEl.title = `session ${frame.content.id}`;
       break;
     case 'input_request':
       onInputRequest(frame.content);
-      return;
+      break;
     case 'text':
-      onText(frame.content);
+      transcript.text(frame.content);
       break;
     case 'stream_start':
-      onStreamStart(frame.content);
+      transcript.streamStart(frame.content);
       break;
     case 'stream':
-      onStream(frame.content);
+      transcript.stream(frame.content);
       break;
     case 'stream_end':
-      onStreamEnd();
+      transcript.streamEnd();
       break;
     case 'print':
-      onPrint(frame.content);
+      transcript.print(frame.content);
       break;
     case 'tool_call':
-      onToolCall(frame.content);
+      transcript.toolCall(frame.content);
       break;
     case 'tool_response':
-      onToolResponse(frame.content);
+      transcript.toolResponse(frame.content);
       break;
     case 'execute_function':
-      setCallState(frame.content.call_id, 'running');
+      transcript.callState(frame.content.call_id, 'running');
       break;
     case 'executed_function':
-      setCallState(frame.content.call_id, frame.content.is_exec_success ? 'done' : 'failed');
+      transcript.callState(frame.content.call_id, frame.content.is_exec_success ? 'done' : 'failed');
       break;
     case 'no_human_input':
       note('info', 'No human input received: the agents go on with an automatic reply.');
       break;
     case 'chat_end': {
+      // The run may go on: the agents then ask for a follow-up (an input request with no prompt).
       const { sender, recipient, termination_reason: reason } = frame.content;
       note('divider', `Chat between ${sender} and ${recipient} ended: ${reason}`);
       break;
     }
     case 'usage_summary':
-      onUsage(frame.content);
+      showUsage(frame.content);
       break;
     case 'error': {
       const { error, code, fatal } = frame.content;
@@ -436,81 +284,109 @@ function onEvent(frame) {
     default:
       break;
   }
-  updateControls();
+  update();
 }
 
-function connect() {
-  const protocols = ['agentws.v1'];
-  if (token) protocols.push('agentws.token.' + token);
-  const ws = new WebSocket(socketUrl(), protocols);
-  /** @type {Chat} */
-  const mine = {
-    ws,
-    pending: new Map(),
-    calls: new Map(),
+/** @param {LinkOver} over Why the link stopped before the run ended. */
+function onOver(over) {
+  switch (over.kind) {
+    case 'unreachable':
+      if (token) end('disconnected', 'Could not connect', 'The server refused the connection: is the token right?');
+      else {
+        const hint = 'Is the server running? If it was started with --token, open this page as …/#token=YOUR_TOKEN.';
+        end('disconnected', 'Could not connect', hint);
+      }
+      break;
+    case 'lost':
+      end('disconnected', 'Connection lost', `The socket closed (code ${over.code}) before the run ended.`);
+      break;
+    case 'closed':
+      end('disconnected', 'Connection closed', `The server closed the connection (code ${over.code}).`);
+      break;
+    case 'taken_over':
+      end('taken_over', 'Continued in another tab', 'Another tab or window opened this chat and holds it now.');
+      break;
+    case 'gave_up': {
+      forgetSession();
+      const seconds = Math.round(over.windowMs / 1000);
+      end(
+        'disconnected',
+        'Could not reconnect',
+        `The server was out of reach longer than it keeps a chat (${seconds} s).`,
+      );
+      break;
+    }
+    case 'resume_failed':
+      forgetSession();
+      end('gone', 'This chat is no longer available', RESUME_FAILURES[over.reason] ?? over.message);
+      break;
+  }
+}
+
+/** @param {import('./tab-storage.js').SavedSession | null} saved The chat to resume after a reload, if any. */
+function start(saved) {
+  /** @type {Chat | undefined} */
+  let mine;
+  /**
+   * @template {unknown[]} A
+   * @param {(...args: A) => void} handler
+   * @returns {(...args: A) => void} The handler, for this chat only (an old link may still report).
+   */
+  const only =
+    (handler) =>
+    (...args) => {
+      if (chat === mine) handler(...args);
+    };
+  const link = new SessionLink({
+    url: socketUrl(),
+    authToken: token,
+    saved,
+    on: {
+      event: only(onEvent),
+      state: only(update),
+      resumed: only(({ pending_inputs: waiting }) => {
+        chat.waiting = new Set(waiting ?? []);
+        // An answer sent just before the drop that the server still waits for was lost on the way: again.
+        const sent = chat.unconfirmed;
+        if (sent && chat.waiting.has(sent.id)) link.send({ type: 'input_response', id: sent.id, value: sent.value });
+        update();
+      }),
+      over: only(onOver),
+      partial: only(() => note('info', 'The start of this chat is too long to restore: it goes on from where it was.')),
+    },
+  });
+  mine = {
+    link,
+    transcript: new Transcript(),
+    pending: [],
+    queued: null,
+    unconfirmed: null,
+    waiting: new Set(),
     started: false,
     ended: false,
     stopping: false,
-    stream: null,
-    lastStream: null,
-    echo: null,
   };
   chat = mine;
-  setStatus('connecting', 'Connecting…');
-  updateControls();
-  let opened = false;
-  ws.addEventListener('open', () => {
-    opened = true;
-    if (chat === mine) updateControls();
-  });
-  ws.addEventListener('message', (event) => {
-    if (chat !== mine || typeof event.data !== 'string') return;
-    /** @type {Frame} */
-    let frame;
-    try {
-      frame = JSON.parse(event.data);
-    } catch {
-      return;
-    }
-    onEvent(frame);
-  });
-  ws.addEventListener('close', (event) => {
-    if (chat !== mine || chat.ended) return;
-    if (opened) end('disconnected', 'Connection lost', `The socket closed (code ${event.code}) before the run ended.`);
-    else if (token) end('disconnected', 'Could not connect', 'The server refused the connection: is the token right?');
-    else {
-      end(
-        'disconnected',
-        'Could not connect',
-        'Is the server running? If it was started with --token, open this page as …/#token=YOUR_TOKEN.',
-      );
-    }
-  });
+  update();
 }
 
 function newChat() {
-  if (chat.ws.readyState <= WebSocket.OPEN) chat.ws.close(1000, 'new chat');
+  const old = chat;
+  if (!old.ended) {
+    const followUp = old.started ? old.pending.find((p) => !p.card) : undefined;
+    // Waiting for a follow-up, an empty one ends the run as finished; otherwise the run is stopped.
+    old.link.send(followUp ? { type: 'input_response', id: followUp.request.id, value: '' } : { type: 'cancel' });
+  }
+  old.link.close();
+  forgetSession();
   clearLog();
   usageEl.hidden = true;
-  connect();
-  message.focus();
+  statusEl.removeAttribute('title');
+  start(null);
 }
 
-composer.addEventListener('submit', sendMessage);
-message.addEventListener('keydown', (event) => {
-  if (event.key === 'Enter' && !event.shiftKey && !event.isComposing) {
-    event.preventDefault();
-    composer.requestSubmit();
-  }
-});
-message.addEventListener('input', fitMessage);
-window.addEventListener('resize', fitMessage);
-stopButton.addEventListener('click', () => {
-  if (chat.ended || chat.stopping) return;
-  chat.stopping = true;
-  send({ type: 'cancel' });
-  updateControls();
-});
 byId('new-chat', window.HTMLButtonElement).addEventListener('click', newChat);
+// Back online: no need to wait for the next try.
+window.addEventListener('online', () => chat.link.retryNow());
 
-connect();
+start(loadSession());

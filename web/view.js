@@ -6,7 +6,7 @@
  * @typedef {import('../dist/protocol/events.js').ToolCall} ToolCall
  * @typedef {import('../dist/protocol/events.js').ToolResponse} ToolResponse
  * @typedef {import('../dist/protocol/events.js').InputRequestEvent['content']} InputRequest
- * @typedef {{ node: HTMLElement, body: HTMLElement, to: HTMLElement }} Bubble
+ * @typedef {{ node: HTMLElement, name: HTMLElement, body: HTMLElement, to: HTMLElement }} Bubble
  */
 
 /**
@@ -86,11 +86,12 @@ export function note(kind, text) {
 export function bubble(kind, name, detail) {
   const node = el('article', `msg ${kind}`);
   const head = el('header', 'msg-head');
+  const nameEl = el('span', 'msg-name', name);
   const to = el('span', 'msg-to', detail ?? '');
-  head.append(el('span', 'msg-name', name), to);
+  head.append(nameEl, to);
   const body = el('div', 'msg-body');
   node.append(head, body);
-  return { node, body, to };
+  return { node, name: nameEl, body, to };
 }
 
 /** @param {string} text */
@@ -166,49 +167,33 @@ export function toolResultCard(name, sender, response) {
 }
 
 /**
- * An input request shown in the conversation: the prompt, a field (masked for passwords) and a Send button.
- * `onAnswer(value)` runs once; the field is then replaced by the answer (dots for a password).
+ * A question from the agents (an input request with a prompt), shown in the conversation; the composer answers it.
  * @param {InputRequest} content
- * @param {(value: string) => void} onAnswer
  */
-export function promptCard(content, onAnswer) {
-  const card = el('form', 'prompt');
-  card.autocomplete = 'off';
-  const row = el('div', 'prompt-row');
-  const field = el('input', 'prompt-input');
-  field.type = content.password ? 'password' : 'text';
-  field.autocomplete = content.password ? 'new-password' : 'off';
-  field.setAttribute('aria-label', content.prompt || 'Your answer');
-  const button = el('button', '', 'Send');
-  button.type = 'submit';
-  row.append(field, button);
-  card.append(el('div', 'prompt-text', content.prompt || 'Your answer:'), row);
-  card.addEventListener('submit', (event) => {
-    event.preventDefault();
-    if (card.classList.contains('answered') || card.classList.contains('expired')) return;
-    const value = field.value;
-    const shown = content.password ? '•'.repeat(8) : value === '' ? '(no input)' : value;
-    const answer = el('div', 'prompt-answer');
-    answer.append(el('span', 'prompt-you', 'You'), document.createTextNode(shown));
-    row.replaceWith(answer);
-    card.classList.add('answered');
-    onAnswer(value);
-  });
-  append(card);
-  field.focus();
-  return card;
+export function questionCard(content) {
+  const card = el('div', 'prompt');
+  card.appendChild(el('div', 'prompt-text', content.prompt || 'Your answer:'));
+  return append(card);
 }
 
 /**
- * A question the run no longer waits for (it ended first).
+ * The human's answer, under its question.
+ * @param {HTMLElement} card
+ * @param {string} shown What to show for it (dots for a password).
+ */
+export function showAnswer(card, shown) {
+  const answer = el('div', 'prompt-answer');
+  answer.append(el('span', 'prompt-you', 'You'), document.createTextNode(shown));
+  card.appendChild(answer);
+  card.classList.add('answered');
+}
+
+/**
+ * A question the run no longer waits for (it ended first, or the question was answered elsewhere).
  * @param {HTMLElement} card
  */
 export function expire(card) {
   card.classList.add('expired');
-  for (const control of card.querySelectorAll('input, button')) {
-    if (control instanceof window.HTMLInputElement || control instanceof window.HTMLButtonElement)
-      control.disabled = true;
-  }
 }
 
 /**

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { SEED_TOOL_CALL } from '../../src/testing/index.js';
 import { SEED_MESSAGE } from '../fixtures/seed-agents.js';
 import { noBrowserReason, usePage } from './browser.js';
-import { endState, sendMessage, useChatServer } from './chat-server.js';
+import { endState, sendMessage, useChatServer, waitForFollowUp } from './chat-server.js';
 
 /** A phone: the viewport of an iPhone SE. */
 const PHONE = { width: 375, height: 667 };
@@ -74,14 +74,13 @@ describe.skipIf(noBrowserReason !== undefined)(`the chat page on a phone ${noBro
     await expectComposerFits(page, 'The agents are working…');
     release();
 
-    const prompt = page.locator('form.prompt:not(.answered)');
+    const prompt = page.locator('.prompt:not(.answered)');
     await prompt.waitFor();
     await expectComposerFits(page, 'Answer the question above.');
     // The wide reply scrolls inside its code block; the bubble and the page stay within the screen.
     const reply = page.locator('.msg.agent').last();
     expect((await reply.boundingBox())!.x + (await reply.boundingBox())!.width).toBeLessThanOrEqual(PHONE.width);
-    await prompt.locator('input').fill('exit');
-    await prompt.locator('input').press('Enter');
+    await sendMessage(page, 'exit');
 
     expect((await endState(page)).reason).toBe('completed');
     await expectComposerFits(page, 'This chat has ended.');
@@ -104,5 +103,23 @@ describe.skipIf(noBrowserReason !== undefined)(`the chat page on a phone ${noBro
     // The reason gets the card's whole width, not a narrow column beside the title.
     expect(card.detailWidth).toBeGreaterThanOrEqual(card.contentWidth - 1);
     expect(browser.errors).toEqual([]);
+  });
+
+  it('fits the follow-up composer and the reconnecting state on the screen', async () => {
+    const { url, proxy } = await start({ followUps: true, proxy: true });
+    const { page } = browser;
+    await page.setViewportSize(PHONE);
+    await page.goto(url);
+    await sendMessage(page, SEED_MESSAGE);
+    await waitForFollowUp(page);
+    await expectComposerFits(page, 'Send a follow-up…');
+
+    proxy!.refuse(true);
+    proxy!.cut();
+    await page.locator('#status[data-state="reconnecting"]').waitFor();
+    await expectComposerFits(page, 'Waiting for the connection…');
+    proxy!.refuse(false);
+    await expectComposerFits(page, 'Send a follow-up…');
+    expect(await page.locator('#message').isEnabled()).toBe(true);
   });
 });

@@ -56,7 +56,7 @@ describe.skipIf(noBrowserReason !== undefined)(`the agentws chat page ${noBrowse
     expect(pageErrors).toEqual([]);
   });
 
-  it('shows a human-input request as an inline prompt and sends the answer', async () => {
+  it('shows a question from the agents in the conversation and answers it from the one composer', async () => {
     const { server, fake, pageErrors } = await start({
       humanInputMode: 'TERMINATE',
       replies: [...seedReplies(), { content: 'Sunny Paris, bright and slow.\nTERMINATE' }],
@@ -65,26 +65,28 @@ describe.skipIf(noBrowserReason !== undefined)(`the agentws chat page ${noBrowse
     await page.goto(server.url);
     await sendMessage(page, SEED_MESSAGE);
 
-    const prompt = page.locator('form.prompt:not(.answered)');
-    await prompt.waitFor();
-    expect(await prompt.locator('.prompt-text').innerText()).toContain('Please give feedback to chatbot');
-    expect(await prompt.locator('input').getAttribute('type')).toBe('text');
+    const question = page.locator('.prompt:not(.answered)');
+    await question.waitFor();
+    expect(await question.locator('.prompt-text').innerText()).toContain('Please give feedback to chatbot');
     expect(await page.locator('#status').getAttribute('data-state')).toBe('waiting');
-    await prompt.locator('input').fill('Make it one line.');
-    await prompt.locator('input').press('Enter');
+    expect(await page.locator('#message').getAttribute('placeholder')).toBe('Answer the question above.');
+    // One place to type, one Send button: the question has no field of its own.
+    expect(await page.locator('#log input, #log textarea, #log button').count()).toBe(0);
+    expect(await page.locator('#secret').isHidden()).toBe(true);
+    await sendMessage(page, 'Make it one line.');
 
     // The model gets the answer, replies, and the agent asks again; "exit" ends the chat.
     await page.locator('.msg.agent', { hasText: 'Sunny Paris, bright and slow.' }).waitFor();
     const third = fake.requests[2]?.body.messages.at(-1);
     expect(third?.content).toBe('Make it one line.');
-    await prompt.waitFor();
-    expect(await page.locator('form.prompt.answered').count()).toBe(1);
-    await prompt.locator('input').fill('exit');
-    await prompt.locator('button').click();
+    await question.waitFor();
+    expect(await page.locator('.prompt.answered').count()).toBe(1);
+    await page.locator('#message:enabled').fill('exit');
+    await page.locator('#send').click();
 
     const end = await endState(page);
     expect(end.reason).toBe('completed');
-    expect(await page.locator('form.prompt.answered .prompt-answer').allTextContents()).toEqual([
+    expect(await page.locator('.prompt.answered .prompt-answer').allTextContents()).toEqual([
       'YouMake it one line.',
       'Youexit',
     ]);
@@ -93,7 +95,7 @@ describe.skipIf(noBrowserReason !== undefined)(`the agentws chat page ${noBrowse
     expect(pageErrors).toEqual([]);
   });
 
-  it('masks an input request that asks for a password and never shows the answer', async () => {
+  it('masks the composer when a question asks for a password, and never shows or keeps the answer', async () => {
     const received: string[] = [];
     const { server, pageErrors } = await start({
       onConnect: async (iostream) => {
@@ -104,10 +106,11 @@ describe.skipIf(noBrowserReason !== undefined)(`the agentws chat page ${noBrowse
     });
     const { page } = browser;
     await page.goto(server.url);
-    const field = page.locator('form.prompt input');
+    const field = page.locator('#secret:enabled');
     await field.waitFor();
     expect(await field.getAttribute('type')).toBe('password');
-    expect(await page.locator('#message').isDisabled()).toBe(true);
+    expect(await page.locator('#message').isHidden()).toBe(true);
+    expect(await page.locator('.prompt .prompt-text').innerText()).toContain('API key:');
     await field.fill('hunter22');
     await field.press('Enter');
 
@@ -115,6 +118,11 @@ describe.skipIf(noBrowserReason !== undefined)(`the agentws chat page ${noBrowse
     expect(received).toEqual(['hunter22']);
     expect(await page.locator('.print').textContent()).toBe('got 8 characters\n');
     expect(await page.locator('body').innerText()).not.toContain('hunter22');
+    expect(await page.locator('.prompt-answer').innerText()).toContain('••••••••');
+    expect(await page.evaluate(() => JSON.stringify(window.sessionStorage))).not.toContain('hunter22');
+    // Back to the message field, empty.
+    expect(await page.locator('#secret').isHidden()).toBe(true);
+    expect(await page.locator('#message').isVisible()).toBe(true);
     expect(pageErrors).toEqual([]);
   });
 
@@ -221,7 +229,7 @@ describe.skipIf(noBrowserReason !== undefined)(`the agentws chat page ${noBrowse
     expect(pageErrors).toEqual([]);
   });
 
-  it('ends with the reason when a question is not answered in time, and disables its field', async () => {
+  it('ends with the reason when a question is not answered in time, and disables the composer', async () => {
     const { server, pageErrors } = await start({
       inputTimeoutMs: 300,
       onConnect: async (iostream) => {
@@ -233,8 +241,9 @@ describe.skipIf(noBrowserReason !== undefined)(`the agentws chat page ${noBrowse
     const end = await endState(page);
     expect(end.reason).toBe('input_timeout');
     expect(end.text).toContain('Timed out waiting for your answer');
-    expect(await page.locator('form.prompt.expired input').isDisabled()).toBe(true);
+    expect(await page.locator('.prompt.expired').count()).toBe(1);
     expect(await page.locator('#message').isDisabled()).toBe(true);
+    expect(await page.locator('#send').isDisabled()).toBe(true);
     expect(pageErrors).toEqual([]);
   });
 

@@ -21,7 +21,7 @@ const skipReason = noBrowserReason;
 describe.skipIf(skipReason !== undefined)(`the page of agentws serve ${skipReason ?? ''}`, () => {
   const browser = usePage();
 
-  it('serve --demo --token: the page URL with #token= opens the page, which runs a conversation and says the model is scripted', async () => {
+  it('serve --demo --token: the page URL with #token= opens the page, which runs a conversation, then asks for a follow-up, and says the model is scripted', async () => {
     const token = 'cli-page-token-42';
     const { agentws } = await serve('--demo', '--token', token);
     // stdout is a pipe here, so serve prints the URL without the token and says how to add it.
@@ -37,9 +37,13 @@ describe.skipIf(skipReason !== undefined)(`the page of agentws serve ${skipReaso
     await page.locator('#message:enabled').fill('What is the weather in Lisbon?');
     await page.locator('#send').click();
 
-    const end = page.locator('.end-state');
-    await end.waitFor();
-    expect(await end.getAttribute('data-reason')).toBe('completed');
+    // The default agents keep the run open after the chat: its end is shown, and the composer takes a follow-up.
+    await page.locator('.note.divider', { hasText: 'Chat between user_proxy and chatbot ended' }).waitFor();
+    await page.locator('#status[data-state="ready"]', { hasText: 'Ready for a follow-up' }).waitFor();
+    expect(await page.locator('#message').isEnabled()).toBe(true);
+    expect(await page.locator('#message').getAttribute('placeholder')).toBe('Send a follow-up…');
+    expect(await page.locator('.end-state').count()).toBe(0);
+    expect(await page.locator('.msg.user .msg-body').allInnerTexts()).toEqual(['What is the weather in Lisbon?']);
     expect(await page.locator('details.tool-call summary').innerText()).toContain('weather_forecast');
     expect(await page.locator('details.tool-result .tool-output').textContent()).toContain('Lisbon');
     expect(await page.locator('.msg.agent .msg-name').allInnerTexts()).toEqual(['chatbot']);

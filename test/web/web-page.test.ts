@@ -10,7 +10,18 @@ import { createWebPage } from '../../src/server/web-page.js';
 
 const WEB = new URL('../../web/', import.meta.url);
 /** The page's own files; web/ also holds its tsconfig.json and vendor/*.d.mts, for type checking only. */
-const PAGE_FILES = ['app.js', 'favicon.svg', 'index.html', 'markdown.js', 'style.css', 'view.js'];
+const PAGE_FILES = [
+  'app.js',
+  'composer.js',
+  'connection.js',
+  'favicon.svg',
+  'index.html',
+  'markdown.js',
+  'style.css',
+  'tab-storage.js',
+  'transcript.js',
+  'view.js',
+];
 const NOT_SERVED = ['tsconfig.json', 'vendor'];
 let server: AgentwsServer | undefined;
 
@@ -32,8 +43,12 @@ describe('createWebPage', () => {
     const types: Record<string, string> = {
       'index.html': 'text/html; charset=utf-8',
       'app.js': 'text/javascript; charset=utf-8',
-      'view.js': 'text/javascript; charset=utf-8',
+      'composer.js': 'text/javascript; charset=utf-8',
+      'connection.js': 'text/javascript; charset=utf-8',
       'markdown.js': 'text/javascript; charset=utf-8',
+      'tab-storage.js': 'text/javascript; charset=utf-8',
+      'transcript.js': 'text/javascript; charset=utf-8',
+      'view.js': 'text/javascript; charset=utf-8',
       'style.css': 'text/css; charset=utf-8',
       'favicon.svg': 'image/svg+xml',
     };
@@ -88,7 +103,7 @@ describe('createWebPage', () => {
 
 describe('the page files', () => {
   const html = readFileSync(new URL('index.html', WEB), 'utf8');
-  const scripts = ['app.js', 'view.js', 'markdown.js'].map((f) => readFileSync(new URL(f, WEB), 'utf8'));
+  const scripts = PAGE_FILES.filter((f) => f.endsWith('.js')).map((f) => readFileSync(new URL(f, WEB), 'utf8'));
 
   it('have no inline script or style, which the CSP would block', () => {
     expect(html).not.toMatch(/<script(?![^>]*\bsrc=)[^>]*>/);
@@ -101,7 +116,16 @@ describe('the page files', () => {
     const imports = scripts.flatMap((source) =>
       [...source.matchAll(/^import [^;]* from '([^']+)';$/gm)].map((m) => m[1]),
     );
-    expect(imports.sort()).toEqual(['./markdown.js', './vendor/markdown-it.mjs', './view.js']);
+    // Each other, and markdown-it's browser build that createWebPage serves beside them.
+    expect([...new Set(imports)].sort()).toEqual([
+      './composer.js',
+      './connection.js',
+      './markdown.js',
+      './tab-storage.js',
+      './transcript.js',
+      './vendor/markdown-it.mjs',
+      './view.js',
+    ]);
     for (const source of [html, ...scripts, readFileSync(new URL('style.css', WEB), 'utf8')]) {
       expect(source).not.toMatch(/https?:\/\/(?!www\.w3\.org\/2000\/svg)/);
       expect(source).not.toMatch(/@import|url\(/);

@@ -1,0 +1,185 @@
+// @ts-check
+// The conversation as the page shows it: agents' messages (Markdown, streamed or not, each once), tool calls and
+// results, prints, and the human's own messages. One Transcript per chat; app.js feeds it the session's events.
+import { showMarkdown } from './markdown.js';
+import { append, bubble, el, keepScrolled, log, toolCallCard, toolResultCard } from './view.js';
+
+/**
+ * @typedef {import('../dist/protocol/events.js').AgentEvent} AgentEvent
+ * @typedef {import('./view.js').Bubble} Bubble
+ */
+/**
+ * @template {AgentEvent['type']} T
+ * @typedef {import('../dist/protocol/events.js').EventOf<T>['content']} ContentOf
+ */
+/**
+ * A reply being streamed. Its bubble is rendered again as tokens come, at most once per animation frame.
+ * @typedef {object} Stream
+ * @property {Bubble} view
+ * @property {string | null} agent
+ * @property {string} text All tokens so far.
+ * @property {number} frame The pending animation frame, 0 for none.
+ * @property {number} notBefore No rendering before this time (`performance.now()`).
+ * @property {boolean} partial Begun before what the page was shown (no `stream_start`: a replay that starts mid-reply).
+ */
+
+/**
+ * What an agent's message shows: without the `TERMINATE` that ends it, which tells the other agent to stop and is not
+ * meant for the reader. What was sent is unchanged.
+ * @param {string} text
+ */
+function withoutTerminate(text) {
+  return text.replace(/\s*\bTERMINATE\s*$/, '');
+}
+
+export class Transcript {
+  /** @type {Stream | null} */
+  #stream = null;
+  /** @type {{ agent: string | null, text: string, view: Bubble, partial: boolean } | null} The last streamed reply. */
+  #lastStream = null;
+  /** @type {{ text: string, view: Bubble | null } | null} What the human just said. */
+  #echo = null;
+  /** @type {Map<string, { name: string, badge: HTMLElement }>} Tool calls by id. */
+  #calls = new Map();
+
+  /**
+   * The human's message, in a bubble of its own.
+   * @param {string} text
+   */
+  userMessage(text) {
+    const view = bubble('user', 'You');
+    view.body.textContent = text;
+    append(view.node);
+    this.expectEcho(text, view);
+  }
+
+  /**
+   * Remember what the human just said, so the agents' echo of it (a text event) is not shown twice.
+   * @param {string} text
+   * @param {Bubble | null} view
+   */
+  expectEcho(text, view) {
+    this.#echo = text.trim() === '' ? null : { text: text.trim(), view };
+  }
+
+  /** @param {{ content: string | null, sender: string, recipient: string }} content */
+  text(content) {
+    const text = (content.content ?? '').trim();
+    if (text === '') return;
+    // AutoGen prints a streamed reply again as a message: show it once, in the streamed bubble.
+    const streamed = this.#lastStream;
+    this.#lastStream = null;
+    const sameAgent = streamed && (streamed.agent === null || streamed.agent === content.sender);
+    if (streamed && sameAgent && (streamed.text === text || (streamed.partial && text.endsWith(streamed.text)))) {
+      streamed.view.to.textContent = `to ${content.recipient}`;
+      if (streamed.partial) {
+        // Only its end was streamed here: the message has all of it.
+        streamed.view.name.textContent = content.sender;
+        showMarkdown(streamed.view.body, withoutTerminate(content.content ?? ''));
+      }
+      return;
+    }
+    const echo = this.#echo;
+    this.#echo = null;
+    if (echo && echo.text === text) {
+      if (echo.view) echo.view.to.textContent = `as ${content.sender}, to ${content.recipient}`;
+      return;
+    }
+    const shown = withoutTerminate(content.content ?? '');
+    if (shown.trim() === '') return;
+    const view = bubble('agent', content.sender, `to ${content.recipient}`);
+    showMarkdown(view.body, shown);
+    append(view.node);
+  }
+
+  /**
+   * @param {ContentOf<'stream_start'>} content
+   * @param {boolean} [partial]
+   */
+  streamStart(content, partial = false) {
+    const view = bubble('agent streaming', content.agent ?? content.model);
+    view.node.title = `model: ${content.model}`;
+    append(view.node);
+    const stream = { view, agent: content.agent, text: '', frame: 0, notBefore: 0, partial };
+    this.#stream = stream;
+    return stream;
+  }
+
+  /** @param {ContentOf<'stream'>} content */
+  stream(content) {
+    const stream = this.#stream ?? this.streamStart({ agent: null, model: 'model' }, true);
+    stream.text += content.content;
+    if (stream.frame === 0) stream.frame = window.requestAnimationFrame(() => this.#render(stream));
+  }
+
+  /**
+   * Renders the streamed reply so far. Each render parses the whole reply again, so a long reply would make them ever
+   * slower: waiting four times as long as the last one took keeps rendering under a fifth of the time, however long
+   * the reply, and the page responsive.
+   * @param {Stream} stream
+   */
+  #render(stream) {
+    stream.frame = 0;
+    const now = window.performance.now();
+    if (now < stream.notBefore) {
+      stream.frame = window.requestAnimationFrame(() => this.#render(stream));
+      return;
+    }
+    showMarkdown(stream.view.body, withoutTerminate(stream.text));
+    stream.notBefore = now + 5 * (window.performance.now() - now);
+    keepScrolled();
+  }
+
+  streamEnd() {
+    const stream = this.#stream;
+    this.#stream = null;
+    if (!stream) return;
+    window.cancelAnimationFrame(stream.frame);
+    stream.view.node.classList.remove('streaming');
+    const shown = withoutTerminate(stream.text);
+    // A reply that only called tools streams nothing (and one that only says TERMINATE shows nothing): no bubble.
+    if (shown.trim() === '') stream.view.node.remove();
+    else showMarkdown(stream.view.body, shown);
+    keepScrolled();
+    const text = stream.text.trim();
+    if (text !== '') this.#lastStream = { agent: stream.agent, text, view: stream.view, partial: stream.partial };
+  }
+
+  /** @param {ContentOf<'tool_call'>} content */
+  toolCall(content) {
+    if (content.content) this.text(content);
+    for (const call of content.tool_calls) {
+      const { node, badge } = toolCallCard(content.sender, content.recipient, call);
+      this.#calls.set(call.id, { name: call.function.name, badge });
+      append(node);
+    }
+  }
+
+  /** @param {ContentOf<'tool_response'>} content */
+  toolResponse(content) {
+    for (const response of content.tool_responses) {
+      const name = this.#calls.get(response.tool_call_id)?.name ?? 'tool';
+      append(toolResultCard(name, content.sender, response));
+    }
+  }
+
+  /**
+   * @param {string | null} callId
+   * @param {'running' | 'done' | 'failed'} state
+   */
+  callState(callId, state) {
+    const call = callId === null ? undefined : this.#calls.get(callId);
+    if (!call) return;
+    call.badge.dataset.state = state;
+    call.badge.textContent = state === 'running' ? 'running…' : state;
+  }
+
+  /** @param {ContentOf<'print'>} content */
+  print(content) {
+    const text = content.objects.join(content.sep) + content.end;
+    const last = log.lastElementChild;
+    if (last && last.classList.contains('print')) last.appendChild(document.createTextNode(text));
+    else append(el('pre', 'print', text));
+    keepScrolled();
+  }
+}
