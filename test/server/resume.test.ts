@@ -8,6 +8,7 @@ import type { OnConnect, SessionOutcome } from '../../src/server/session.js';
 import type { FakeOpenAI } from '../../src/testing/fake-openai-server.js';
 import { startFakeOpenAI } from '../../src/testing/fake-openai-server.js';
 import { CutProxy } from '../helpers/cut-proxy.js';
+import { Gate, pacedBody } from '../helpers/paced-model.js';
 import { startRecordedServer } from '../helpers/recorded-server.js';
 import { TestClient } from '../helpers/ws-client.js';
 
@@ -24,40 +25,6 @@ afterEach(async () => {
 });
 
 const TOKENS = Array.from({ length: 300 }, (_, i) => ` w${i}`);
-
-/** One `chat.completion.chunk` as OpenAI streams it. */
-function chunk(delta: Record<string, unknown>, finish: string | null = null): string {
-  const body = { id: 'c1', object: 'chat.completion.chunk', created: 0, model: 'fake', choices: [] as unknown[] };
-  body.choices.push({ index: 0, delta, finish_reason: finish });
-  return `data: ${JSON.stringify(body)}\n\n`;
-}
-
-/** Lets a paced model send its next tokens only when the test says so: the pace follows events, not a clock. */
-class Gate {
-  #released = 0;
-  #waiters: Array<() => void> = [];
-
-  release(count = Infinity): void {
-    this.#released += count;
-    for (const wake of this.#waiters.splice(0)) wake();
-  }
-
-  /** Resolves once token `index` (0-based) may be sent. */
-  async pass(index: number): Promise<void> {
-    while (index >= this.#released) await new Promise<void>((resolve) => this.#waiters.push(resolve));
-  }
-}
-
-/** The SSE body of a streamed reply of `tokens`, each token sent once the gate lets it. */
-async function* pacedBody(tokens: readonly string[], gate: Gate): AsyncGenerator<string> {
-  yield chunk({ role: 'assistant', content: '' });
-  for (const [index, token] of tokens.entries()) {
-    await gate.pass(index);
-    yield chunk({ content: token });
-  }
-  yield chunk({}, 'stop');
-  yield 'data: [DONE]\n\n';
-}
 
 async function start(
   onConnect: OnConnect,

@@ -5,7 +5,7 @@ import { SEED_POEM, SEED_POEM_TOKENS, seedReplies } from '../../src/testing/inde
 import { SEED_MESSAGE } from '../fixtures/seed-agents.js';
 import { noBrowserReason, usePage } from './browser.js';
 import { endState, sendMessage, useChatServer, waitForFollowUp } from './chat-server.js';
-import { Gate, pacedBody } from './paced-model.js';
+import { Gate, pacedBody } from '../helpers/paced-model.js';
 
 const [TOOL_CALL] = seedReplies();
 const POEM_SHOWN = SEED_POEM.replace(/\nTERMINATE$/, '');

@@ -1,6 +1,6 @@
 /**
  * A streamed model reply that a test paces by its own events, not by a clock: each token is sent only once the test
- * lets it through its gate (as in test/server/resume.test.ts).
+ * lets it through its gate.
  */
 export class Gate {
   #released = 0;
