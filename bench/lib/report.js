@@ -185,7 +185,7 @@ function resumeRows(resume, row, head) {
     '',
     RESUME_TARGETS.detached,
   );
-  row('ended, log kept one more window for a late resume', both(logOn.ended));
+  row('ended (client read the end and closed: log dropped)', both(logOn.ended));
   row('live, --resume-window 0 (no log)', both(logOff.live));
   row('after they end, --resume-window 0', both(logOff.ended));
   const added = logOn.live && logOff.live ? logOn.live.heapKiB - logOff.live.heapKiB : null;
