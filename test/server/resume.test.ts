@@ -8,6 +8,7 @@ import type { OnConnect, SessionOutcome } from '../../src/server/session.js';
 import type { FakeOpenAI } from '../../src/testing/fake-openai-server.js';
 import { startFakeOpenAI } from '../../src/testing/fake-openai-server.js';
 import { CutProxy } from '../helpers/cut-proxy.js';
+import { startHangingModel } from '../helpers/hanging-model.js';
 import { Gate, pacedBody } from '../helpers/paced-model.js';
 import { startRecordedServer } from '../helpers/recorded-server.js';
 import { TestClient } from '../helpers/ws-client.js';
@@ -217,20 +218,14 @@ describe('resume: a session outlives its connection (JSON mode)', () => {
   });
 
   it('nobody resuming within the window aborts the run: the model request is closed, then resume says expired', async () => {
-    let requested!: () => void;
-    const modelAsked = new Promise<void>((resolve) => (requested = resolve));
-    fake = await startFakeOpenAI({
-      respond: () => {
-        requested();
-        return { hang: true };
-      },
-    });
+    const model = await startHangingModel();
+    fake = model.fake;
     const { server, proxy } = await start(chatAgent(fake), { resumeWindowMs: 300 });
     const client = await TestClient.open(proxy.uri, 'agentws.v1');
     const request = await client.waitForEvent('input_request');
     const { session, token } = credentials(client);
     client.send({ type: 'input_response', id: (request.content as { id: string }).id, value: 'Go.' });
-    await modelAsked;
+    await model.asked;
     const ended = once(server.endpoint, 'session-end');
     proxy.cut();
     expect((await ended)[0].outcome).toBe('abandoned');

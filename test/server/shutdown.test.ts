@@ -7,8 +7,8 @@ import type { AgentwsServer } from '../../src/server/agentws-server.js';
 import { runServer } from '../../src/server/agentws-server.js';
 import { attach } from '../../src/server/websocket-endpoint.js';
 import type { FakeOpenAI } from '../../src/testing/fake-openai-server.js';
-import { startFakeOpenAI } from '../../src/testing/fake-openai-server.js';
 import { captureLogger } from '../helpers/capture-logger.js';
+import { startHangingModel } from '../helpers/hanging-model.js';
 import { rawSocket, upgrade } from '../helpers/raw-ws.js';
 import { TestClient } from '../helpers/ws-client.js';
 
@@ -23,14 +23,8 @@ afterEach(async () => {
 
 describe('graceful shutdown: close()', () => {
   it('after the grace period: termination shutdown, close 1001, the model request aborted', async () => {
-    let requested!: () => void;
-    const modelAsked = new Promise<void>((resolve) => (requested = resolve));
-    fake = await startFakeOpenAI({
-      respond: () => {
-        requested();
-        return { hang: true };
-      },
-    });
+    const model = await startHangingModel();
+    fake = model.fake;
     const baseURL = fake.baseURL;
     server = await runServer({
       port: 0,
@@ -41,7 +35,7 @@ describe('graceful shutdown: close()', () => {
       },
     });
     const client = await TestClient.open(server.uri, 'agentws.v1');
-    await modelAsked;
+    await model.asked;
     await server.close({ graceMs: 50 });
     expect(await client.closed).toBe(1001);
     expect(client.events.at(-1)).toMatchObject({ type: 'termination', content: { reason: 'shutdown' } });
