@@ -1,4 +1,5 @@
 import { WebSocket } from 'ws';
+import { STREAM_EVENT, EMPTY_STREAM_EVENT, CHAT_END_EVENT, INPUT_REQUEST_EVENT, ERROR_EVENT } from './frame-markers.js';
 
 /**
  * JSON-mode (`agentws.v1`) sessions that outlive their connections, for the resume phase: run a seed session up to
@@ -8,12 +9,7 @@ import { WebSocket } from 'ws';
  * event); the rest are checked as bytes, as in session-client.js.
  */
 
-const STREAM_EVENT = Buffer.from('"type":"stream","content"');
-const EMPTY_STREAM_EVENT = Buffer.from('"content":{"content":""}');
 const SESSION_EVENT = Buffer.from('"type":"session"');
-const CHAT_END_EVENT = Buffer.from('"type":"chat_end"');
-const INPUT_REQUEST_EVENT = Buffer.from('"type":"input_request"');
-const ERROR_EVENT = Buffer.from('"type":"error"');
 const RUN_COMPLETION_EVENT = Buffer.from('"type":"run_completion"');
 
 const WS_OPTIONS = { perMessageDeflate: false, maxPayload: 64 * 1024 * 1024 };

@@ -1,4 +1,5 @@
 import { WebSocket } from 'ws';
+import { STREAM_EVENT, EMPTY_STREAM_EVENT, CHAT_END_EVENT, INPUT_REQUEST_EVENT, ERROR_EVENT } from './frame-markers.js';
 
 /**
  * One benchmark websocket session against an agentws server (or the bare ws server, which frames the same way).
@@ -13,13 +14,8 @@ import { WebSocket } from 'ws';
  * (`run_completion`, close 1000) as a seed session ended before follow-ups existed.
  */
 
-const STREAM_EVENT = Buffer.from('"type":"stream","content"');
 const STREAM_START_EVENT = Buffer.from('"type":"stream_start"');
 const STREAM_END_EVENT = Buffer.from('"type":"stream_end"');
-const EMPTY_STREAM_EVENT = Buffer.from('"content":{"content":""}');
-const ERROR_EVENT = Buffer.from('"type":"error"');
-const CHAT_END_EVENT = Buffer.from('"type":"chat_end"');
-const INPUT_REQUEST_EVENT = Buffer.from('"type":"input_request"');
 const ERROR_TEXT = Buffer.from('\n>>>>>>>> ERROR');
 const TERMINATE = Buffer.from('TERMINATE');
 
