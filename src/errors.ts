@@ -18,6 +18,7 @@ export const AGENTWS_ERROR_CODES = [
   'OPTION_INVALID',
   'MODULE_INVALID',
   'PROTOCOL_ERROR',
+  'STORE_UNAVAILABLE',
 ] as const;
 
 /** The `code` of every error agentws throws. */
@@ -86,6 +87,9 @@ export class SessionClosedError extends AgentwsError {
     super('SESSION_CLOSED', message, options);
   }
 }
+
+/** The session store (Redis) cannot be reached, or went away for longer than its buffer allows. */
+export class StoreError extends AgentwsError {}
 
 /** A server could not start or was given bad options. */
 export class ServerError extends AgentwsError {}

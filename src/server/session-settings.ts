@@ -24,7 +24,8 @@ export type SessionOutcome =
   | 'protocol_error'
   | 'unresponsive'
   | 'abandoned'
-  | 'superseded';
+  | 'superseded'
+  | 'store_unavailable';
 
 /** @internal Limits and behaviour every session of an endpoint shares. */
 export interface SessionSettings {

@@ -13,6 +13,8 @@ import type { SessionOutcome, SessionSettings } from './session-settings.js';
 import type { SlowConsumer } from './send-queue.js';
 import { CEILING_FACTOR, SendQueue } from './send-queue.js';
 import { terminalEvent } from './terminal-event.js';
+import type { LogRead, SessionWriter } from '../store/session-store.js';
+import { tokenHash } from './upgrade-guard.js';
 
 export type { OnConnect, SessionOutcome, SessionSettings } from './session-settings.js';
 
@@ -20,7 +22,12 @@ export type { OnConnect, SessionOutcome, SessionSettings } from './session-setti
 interface Attachment {
   connection: Connection;
   out: SendQueue;
+  /** The last seq this client has (a resume replayed the log up to it): later frames only. */
+  after: number;
 }
+
+/** A resume reading the log: frames stored meanwhile, so the client gets them after the log's. */
+type Tap = { frame: string; seq: number }[];
 
 const decoder = new TextDecoder('utf-8', { fatal: true });
 
@@ -39,6 +46,9 @@ export class Session {
   /** JSON mode with a resume window: frames are logged, and a drop detaches rather than aborts. */
   readonly #resumable: boolean;
   readonly #resumeToken: string | null;
+  /** The session's log in the store (resumable sessions): frames reach the client once it holds them. */
+  readonly #writer: SessionWriter | undefined;
+  readonly #taps = new Set<Tap>();
   #attached: Attachment | undefined;
   /** Runs out the resume window while detached. */
   #detachTimer: NodeJS.Timeout | undefined;
@@ -81,10 +91,16 @@ export class Session {
         return session.#attached?.out.unsent ?? 0;
       },
       write: (frame, seq) => {
-        if (this.#resumable) this.#settings.store.append(this.id, seq, frame);
-        this.#attached?.out.send(frame);
+        if (this.#writer) this.#writer.append(seq, frame);
+        else this.#toClient(frame, seq);
       },
     };
+    if (this.#resumeToken !== null) {
+      this.#writer = settings.store.create(id, tokenHash(this.#resumeToken), {
+        durable: (frame, seq) => this.#toClient(frame, seq),
+        failed: (error) => this.#storeFailed(error),
+      });
+    }
     // eslint-disable-next-line @typescript-eslint/no-this-alias -- the sink's getters read this session's state
     const session = this;
     this.iostream = new IOWebsockets({
@@ -168,10 +184,22 @@ export class Session {
   }
 
   /**
-   * Attaches the connection of a resume: the one attached now, if any, is closed (4001, taken over); the client gets
-   * `resumed`, then `frames` (the log after its `after`), then whatever the run sends next.
+   * Attaches the connection of a resume: reads the log after `after`, then closes the connection attached now, if any
+   * (4001, taken over), and sends `resumed`, the log, then whatever the run sends next. Frames stored while the log
+   * is read are kept and sent after it, each seq once. Resolves with the read when it failed, or with `ended` when the
+   * run ended meanwhile (the caller then replays the log to its end); the connection is not attached then.
    */
-  resume(connection: Connection, after: number, frames: readonly string[], lastSeq: number): void {
+  async resume(connection: Connection, after: number): Promise<LogRead | { status: 'ended' }> {
+    const tap: Tap = [];
+    this.#taps.add(tap);
+    let read: LogRead;
+    try {
+      read = await this.#settings.store.read(this.id, after);
+    } finally {
+      this.#taps.delete(tap);
+    }
+    if (read.status !== 'ok') return read;
+    if (!this.resumable) return { status: 'ended' };
     const previous = this.#attached;
     if (previous) {
       this.#attached = undefined;
@@ -181,15 +209,37 @@ export class Session {
     }
     if (this.#detachTimer) clearTimeout(this.#detachTimer);
     this.#detachTimer = undefined;
-    this.#attach(connection);
-    const out = this.#attached!.out;
+    const lastSeq = Math.max(read.lastSeq, tap.at(-1)?.seq ?? 0);
+    const out = this.#attach(connection, lastSeq);
     const resumed = { after, last_seq: lastSeq, pending_inputs: this.iostream.pendingInputIds };
     out.send(encodeEvent({ type: 'resumed', content: resumed }, 0, this.#sessionJson));
-    for (const frame of frames) out.send(frame);
+    for (const frame of read.frames) out.send(frame);
+    for (const { frame, seq } of tap) if (seq > read.lastSeq) out.send(frame);
     this.#settings.logger.info(
-      `session ${this.id}: resumed after event ${after} (${frames.length} replayed)` +
+      `session ${this.id}: resumed after event ${after} (${lastSeq - Math.min(after, lastSeq)} replayed)` +
         (previous ? '; the previous connection was taken over' : ''),
     );
+    return read;
+  }
+
+  /** A stored frame (or any frame of a session without a log) goes to the client, unless it has it already. */
+  #toClient(frame: string, seq: number): void {
+    for (const tap of this.#taps) tap.push({ frame, seq });
+    const attached = this.#attached;
+    if (attached && seq > attached.after) attached.out.send(frame);
+  }
+
+  /**
+   * The store lost this session's frames (Redis away for too long): the client is told at once, outside the log
+   * (seq 0), and the run ends.
+   */
+  #storeFailed(error: Error): void {
+    if (this.#stop !== undefined) return;
+    const message = this.#settings.redact(error.message);
+    this.#settings.logger.error(`session ${this.id}: ${message}`);
+    const event: AgentEvent = { type: 'error', content: { error: message, code: 'STORE_UNAVAILABLE', fatal: true } };
+    this.#attached?.out.send(encodeEvent(event, 0, this.#sessionJson));
+    this.#abort('store_unavailable');
   }
 
   /** A resume took this fresh session's connection: the run stops unseen, nothing is sent or closed. */
@@ -202,14 +252,14 @@ export class Session {
     this.#abort('superseded');
   }
 
-  #attach(connection: Connection): void {
+  #attach(connection: Connection, after = 0): SendQueue {
     const out = new SendQueue({
       connection,
       maxBufferedBytes: this.#settings.maxBufferedBytes,
       slowConsumerMs: this.#settings.slowConsumerMs,
       onSlowConsumer: (slow) => this.#dropSlowConsumer(slow, connection),
     });
-    this.#attached = { connection, out };
+    this.#attached = { connection, out, after };
     this.alive = true;
     connection.listen({
       message: (data, isBinary) => this.#onMessage(data, isBinary, connection),
@@ -222,6 +272,7 @@ export class Session {
       close: (clean) => this.#onClose(connection, clean),
       error: (error) => this.#onSocketError(error),
     });
+    return out;
   }
 
   /** The connection closed: a resumable run goes on detached for the resume window; any other run is aborted. */
@@ -234,7 +285,7 @@ export class Session {
       // The run is over and its end was sent: a clean close proves the client read it, so its log can go now;
       // after a drop it is kept for a resume.
       this.#endAfterClose = false;
-      this.#settings.store.end(this.id, clean ? 0 : this.#settings.resumeWindowMs);
+      this.#writer?.end(clean ? 0 : this.#settings.resumeWindowMs);
       return;
     }
     if (this.#stop !== undefined) return;
@@ -289,6 +340,8 @@ export class Session {
     }
     // The close handshake has a short timeout that counts from the close frame, and the frame waits behind unsent
     // data: a reading client must get the end of the run first. Shutdown does not wait (it had its grace period).
+    // Write-ahead: the end of the run reaches the client once the store holds it.
+    await this.#writer?.flushed();
     const out = this.#attached?.out;
     if (out && outcome !== 'shutdown') {
       await new Promise<void>((resolve) => {
@@ -298,15 +351,19 @@ export class Session {
       this.#stopWaiting = undefined;
     }
     const code =
-      outcome === 'error' ? CloseCode.INTERNAL_ERROR : outcome === 'shutdown' ? CloseCode.GOING_AWAY : CloseCode.NORMAL;
+      outcome === 'error' || this.#stop === 'store_unavailable'
+        ? CloseCode.INTERNAL_ERROR
+        : outcome === 'shutdown'
+          ? CloseCode.GOING_AWAY
+          : CloseCode.NORMAL;
     this.#close(code);
     this.#abort(outcome);
-    if (this.#resumable) {
+    if (this.#writer) {
       // A client that dropped before it read the end can still resume to read it, for one window.
-      if (this.#discarded) this.#settings.store.delete(this.id);
-      else if (this.#stop === 'abandoned') this.#settings.store.end(this.id, 0);
+      if (this.#discarded) this.#writer.discard();
+      else if (this.#stop === 'abandoned') this.#writer.end(0);
       else if (this.#attached) this.#endAfterClose = true;
-      else this.#settings.store.end(this.id, this.#settings.resumeWindowMs);
+      else this.#writer.end(this.#settings.resumeWindowMs);
     }
     return this.#stop ?? outcome;
   }

@@ -1,7 +1,10 @@
 /**
  * Where sessions outlive their connections: each JSON session's event log (the encoded frames, by seq) and what a
  * resume needs to know of it. The seam between the server and its storage: the in-memory store is the default, and
- * other stores (Redis, for many instances) implement the same interface.
+ * the Redis store (`RedisSessionStore`) lets a session outlive its process and be resumed through any instance.
+ *
+ * Writes are write-ahead: a frame reaches a client only once the store holds it. The in-memory store holds a frame the
+ * moment it is appended; the Redis store batches a tick's frames into one pipelined round trip and then hands them on.
  */
 
 /** What the store keeps of a session besides its log. */
@@ -20,19 +23,36 @@ export type LogRead =
   | { status: 'unknown' }
   | { status: 'expired' };
 
-/** A session store. Calls for a session that does not exist are ignored (reads say `unknown` or `expired`). */
-export interface SessionStore {
-  /** Starts a session's record and empty log. */
-  create(id: string, tokenHash: Buffer): void;
-  get(id: string): SessionRecord | undefined;
+/** Where a session's frames go once the store holds them, in the order they were appended. */
+export interface DurableSink {
+  /** The frame with that seq is stored: it may go to clients now. */
+  durable(frame: string, seq: number): void;
+  /**
+   * The store cannot take this session's frames any more (Redis went away for longer than its buffer allows): the
+   * frames not yet stored are lost, and the session must end.
+   */
+  failed(error: Error): void;
+}
+
+/** A session's handle on its record and log, held by the run that writes it. */
+export interface SessionWriter {
   /** Appends one encoded frame; seqs are given by the session, contiguous from 1. */
-  append(id: string, seq: number, frame: string): void;
-  /** Every frame with a seq above `after`, in order. */
-  read(id: string, after: number): LogRead;
+  append(seq: number, frame: string): void;
+  /** Resolves once every frame appended so far is stored (or the writer failed). */
+  flushed(): Promise<void>;
   /** The run ended: the record and log are kept `keepMs` more (for a late resume), then dropped. */
-  end(id: string, keepMs: number): void;
-  /** Drops a session at once (a fresh session discarded for a resume). */
-  delete(id: string): void;
-  /** Drops everything and stops timers. */
-  close(): void;
+  end(keepMs: number): void;
+  /** Drops the session at once (a fresh session discarded for a resume). */
+  discard(): void;
+}
+
+/** A session store. Reads of a session that does not exist say `unknown` or `expired`. */
+export interface SessionStore {
+  /** Starts a session's record and empty log; its frames reach `sink` once stored. */
+  create(id: string, tokenHash: Buffer, sink: DurableSink): SessionWriter;
+  get(id: string): Promise<SessionRecord | undefined>;
+  /** Every frame with a seq above `after`, in order. */
+  read(id: string, after: number): Promise<LogRead>;
+  /** Drops (memory) or lets go of (Redis) everything, and stops timers. */
+  close(): Promise<void>;
 }
