@@ -7,6 +7,7 @@ import type { InputTimeoutAction } from '../server/io-websockets.js';
 import type { OnConnect, SessionOutcome } from '../server/session.js';
 import { createWebPage } from '../server/web-page.js';
 import { createSeedOnConnect } from '../seed/seed-on-connect.js';
+import { RedisSessionStore } from '../store/redis-store.js';
 import type { CliIO } from './cli-io.js';
 import { onSignals, useColor } from './cli-io.js';
 import type { CliLogger, LogLevel } from './cli-logger.js';
@@ -36,6 +37,8 @@ export interface ServeOptions {
   web: boolean;
   /** Seconds running sessions get on SIGINT/SIGTERM before they are closed with 1001. */
   shutdownGrace: number;
+  /** Redis URL of the session store (default: `AGENTWS_STORE`, else in memory). */
+  store?: string;
   /** Seconds a JSON session outlives its connection for a resume; 0 aborts on disconnect. */
   resumeWindow?: number;
   maxLogBytes?: number;
@@ -94,6 +97,7 @@ function printBanner(
   agent: string,
   options: ServeOptions,
   tty: boolean,
+  store: string | undefined,
 ): void {
   const { paint } = log;
   log.info(`${paint.bold('agentws')} listening on ${paint.cyan(server.uri)}`);
@@ -104,6 +108,7 @@ function printBanner(
     log.info(paint.yellow(`  note:   ${DEMO_NOTICE}. Set OPENAI_API_KEY or OAI_CONFIG_LIST for a real model.`));
   }
   log.info(`  agent:  ${agent}`);
+  if (store !== undefined) log.info(`  store:  ${store} (session logs in Redis, resumable through any instance)`);
   if (options.token !== undefined) {
     log.info('  auth:   token required (Authorization: Bearer <token>; the page takes it as #token=<token>)');
   }
@@ -140,7 +145,10 @@ export async function serve(options: ServeOptions, io: CliIO): Promise<number> {
       };
   let server: AgentwsServer;
   let agent: string;
+  let store: RedisSessionStore | undefined;
   try {
+    const storeUrl = options.store ?? (io.env.AGENTWS_STORE || undefined);
+    if (storeUrl !== undefined) store = await RedisSessionStore.connect(storeUrl, { logger: log });
     const chosen = await chooseAgent(options, models.configList, io, log);
     agent = chosen.agent;
     server = await runServer({
@@ -156,15 +164,21 @@ export async function serve(options: ServeOptions, io: CliIO): Promise<number> {
       shutdownGraceMs: Math.round(options.shutdownGrace * 1000),
       resumeWindowMs: options.resumeWindow === undefined ? undefined : Math.round(options.resumeWindow * 1000),
       maxLogBytes: options.maxLogBytes,
+      store,
       web: options.web ? createWebPage({ demo: options.demo }) : false,
       logger: log,
       // Whatever they look like: keys without the `sk-` shape are caught by value only.
       secrets: models.configList.flatMap((entry) => (entry.api_key === undefined ? [] : [entry.api_key])),
     });
   } catch (error) {
+    await store?.close();
     await models.close();
     throw error;
   }
+  const closeAll = async (): Promise<void> => {
+    await store?.close();
+    await models.close();
+  };
 
   server.endpoint.on('session-start', ({ id, mode }) => log.info(`session ${id.slice(0, 8)} started (${mode} mode)`));
   server.endpoint.on('session-end', ({ id, outcome, durationMs }) =>
@@ -172,8 +186,8 @@ export async function serve(options: ServeOptions, io: CliIO): Promise<number> {
   );
   // Signal handlers go in before the banner: a script that sees "listening on" may signal at once, and a signal
   // arriving with no handler would kill the process instead of stopping it gracefully.
-  const stopped = untilStopped(server, models, options, io, log);
-  printBanner(log, server, models, agent, { ...options, token }, io.stdout.isTTY === true);
+  const stopped = untilStopped(server, closeAll, options, io, log);
+  printBanner(log, server, models, agent, { ...options, token }, io.stdout.isTTY === true, store?.where);
   return stopped;
 }
 
@@ -204,7 +218,7 @@ async function chooseAgent(
 /** Resolves with the exit code once SIGINT/SIGTERM stopped the server (0), or a second signal cut it short (130). */
 function untilStopped(
   server: AgentwsServer,
-  models: Models,
+  closeAll: () => Promise<void>,
   options: ServeOptions,
   io: CliIO,
   log: CliLogger,
@@ -228,7 +242,7 @@ function untilStopped(
       );
       void server
         .close()
-        .then(() => models.close())
+        .then(closeAll)
         .then(() => {
           stopSignals();
           log.info('stopped');

@@ -245,7 +245,10 @@ export class WebsocketEndpoint extends EventEmitter<EndpointEvents> {
     };
     const failRead = (status: 'evicted' | 'expired' | 'unknown'): void => {
       if (status === 'evicted') {
-        fail('evicted', `The events after ${frame.after} no longer fit the session's log (maxLogBytes).`);
+        fail(
+          'evicted',
+          `The events after ${frame.after} no longer fit the session's log (maxLogBytes; with Redis, maxLogEvents).`,
+        );
       } else if (status === 'expired') {
         fail('expired', 'The session ended or was abandoned more than the resume window ago.');
       } else fail('unknown_session', 'No session has that id on this server.');

@@ -24,6 +24,8 @@ export interface RedisSessionStoreOptions {
   tombstoneMs?: number;
   /** How long connecting may take at start, in ms. [5 s] */
   connectTimeoutMs?: number;
+  /** Told once when the connection to Redis is lost, and once when it is back. [nothing is told] */
+  logger?: { warn(message: string): void; info(message: string): void };
 }
 
 const DEFAULTS = {
@@ -36,7 +38,7 @@ const DEFAULTS = {
   connectTimeoutMs: 5_000,
 };
 
-type Resolved = typeof DEFAULTS;
+type Resolved = typeof DEFAULTS & Pick<RedisSessionStoreOptions, 'logger'>;
 
 /** A stream entry as ioredis returns it: `[id, [field, value, …]]`. */
 type StreamEntry = [string, string[]];
@@ -75,6 +77,17 @@ export class RedisSessionStore implements SessionStore {
     this.#batcher = new WriteBatcher(redis, options);
     this.#refresh = setInterval(() => this.#refreshLive(), Math.max(1_000, options.liveTtlMs / 3));
     this.#refresh.unref();
+    let lost = false;
+    redis.on('error', (error: Error) => {
+      if (lost) return;
+      lost = true;
+      options.logger?.warn(`lost the connection to Redis at ${where} (${error.message}); retrying`);
+    });
+    redis.on('ready', () => {
+      if (!lost) return;
+      lost = false;
+      options.logger?.info(`Redis at ${where} answers again`);
+    });
   }
 
   /**
@@ -120,9 +133,9 @@ export class RedisSessionStore implements SessionStore {
     return { meta: `${base}:meta`, log: `${base}:log`, gone: `${base}:gone` };
   }
 
-  /** Ends of the store's Redis connection, for logs: `error` (each distinct failure) and `ready` (back). */
-  on(event: 'error' | 'ready', listener: (error?: Error) => void): void {
-    this.#redis.on(event, listener);
+  /** Resolves when Redis answers a PING now; rejects with `STORE_UNAVAILABLE` when it does not. */
+  async ping(): Promise<void> {
+    await this.#call(() => this.#redis.ping());
   }
 
   create(id: string, tokenHash: Buffer, sink: DurableSink): SessionWriter {

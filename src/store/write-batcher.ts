@@ -220,6 +220,8 @@ export class WriteBatcher {
     const writers = new Set(this.#pending.map((op) => op.writer));
     this.#pending = [];
     this.#pendingBytes = 0;
+    // Writes given from now on get a whole window of their own.
+    this.#downSince = undefined;
     for (const writer of writers) writer.fail(error);
     this.#wakeIdle();
   }
