@@ -41,24 +41,20 @@ export interface ServeOptions {
   maxLogBytes?: number;
 }
 
-/** The models `serve` uses, where they came from, and how to stop them (the `--demo` model runs in-process). */
+/** The models `serve` uses, and where they came from. */
 interface Models {
   configList: LlmConfigEntry[];
   source: string;
-  close(): Promise<void>;
 }
 
 const DEMO_NOTICE = 'scripted demo model: the replies are scripted by agentws, not written by an LLM';
 
-async function startDemoModel(): Promise<Models> {
-  const { startFakeOpenAI } = await import('../testing/fake-openai-server.js');
-  const { demoResponder } = await import('../testing/demo-model.js');
-  const fake = await startFakeOpenAI({ respond: demoResponder(), tokenDelayMs: 40 });
+/** The scripted model, in-process: tokens paced so the page shows them arriving, as a real model's would. */
+async function demoModels(): Promise<Models> {
+  const { DemoChatModel } = await import('../testing/demo-chat-model.js');
   return {
-    // No api_key: the scripted model needs none, and a made-up one would be scrubbed from logs as a secret.
-    configList: [{ model: 'agentws-demo', base_url: fake.baseURL }],
+    configList: [{ model: 'agentws-demo', model_client: new DemoChatModel({ tokenDelayMs: 40 }) }],
     source: 'demo',
-    close: () => fake.close(),
   };
 }
 
@@ -126,45 +122,34 @@ export async function serve(options: ServeOptions, io: CliIO): Promise<number> {
   const token = options.token ?? (io.env.AGENTWS_TOKEN || undefined);
 
   const models: Models = options.demo
-    ? await startDemoModel()
-    : {
-        ...loadServeConfig({
-          config: options.config,
-          models: options.model,
-          filters: options.filter,
-          env: io.env,
-          cwd: io.cwd,
-          required: options.onConnect === undefined,
-        }),
-        close: async () => {},
-      };
-  let server: AgentwsServer;
-  let agent: string;
-  try {
-    const chosen = await chooseAgent(options, models.configList, io, log);
-    agent = chosen.agent;
-    server = await runServer({
-      host: options.host,
-      port: options.port,
-      onConnect: chosen.onConnect,
-      token,
-      allowOrigins: options.allowOrigin,
-      maxMessageSize: options.maxMessageSize,
-      maxSessions: options.maxSessions,
-      inputTimeoutMs: inputTimeoutMs(options.inputTimeout),
-      inputTimeoutAction: options.inputTimeoutAction,
-      shutdownGraceMs: Math.round(options.shutdownGrace * 1000),
-      resumeWindowMs: options.resumeWindow === undefined ? undefined : Math.round(options.resumeWindow * 1000),
-      maxLogBytes: options.maxLogBytes,
-      web: options.web ? createWebPage({ demo: options.demo }) : false,
-      logger: log,
-      // Whatever they look like: keys without the `sk-` shape are caught by value only.
-      secrets: models.configList.flatMap((entry) => (entry.api_key === undefined ? [] : [entry.api_key])),
-    });
-  } catch (error) {
-    await models.close();
-    throw error;
-  }
+    ? await demoModels()
+    : loadServeConfig({
+        config: options.config,
+        models: options.model,
+        filters: options.filter,
+        env: io.env,
+        cwd: io.cwd,
+        required: options.onConnect === undefined,
+      });
+  const { onConnect, agent } = await chooseAgent(options, models.configList, io, log);
+  const server = await runServer({
+    host: options.host,
+    port: options.port,
+    onConnect,
+    token,
+    allowOrigins: options.allowOrigin,
+    maxMessageSize: options.maxMessageSize,
+    maxSessions: options.maxSessions,
+    inputTimeoutMs: inputTimeoutMs(options.inputTimeout),
+    inputTimeoutAction: options.inputTimeoutAction,
+    shutdownGraceMs: Math.round(options.shutdownGrace * 1000),
+    resumeWindowMs: options.resumeWindow === undefined ? undefined : Math.round(options.resumeWindow * 1000),
+    maxLogBytes: options.maxLogBytes,
+    web: options.web ? createWebPage({ demo: options.demo }) : false,
+    logger: log,
+    // Whatever they look like: keys without the `sk-` shape are caught by value only.
+    secrets: models.configList.flatMap((entry) => (entry.api_key === undefined ? [] : [entry.api_key])),
+  });
 
   server.endpoint.on('session-start', ({ id, mode }) => log.info(`session ${id.slice(0, 8)} started (${mode} mode)`));
   server.endpoint.on('session-end', ({ id, outcome, durationMs }) =>
@@ -172,7 +157,7 @@ export async function serve(options: ServeOptions, io: CliIO): Promise<number> {
   );
   // Signal handlers go in before the banner: a script that sees "listening on" may signal at once, and a signal
   // arriving with no handler would kill the process instead of stopping it gracefully.
-  const stopped = untilStopped(server, models, options, io, log);
+  const stopped = untilStopped(server, options, io, log);
   printBanner(log, server, models, agent, { ...options, token }, io.stdout.isTTY === true);
   return stopped;
 }
@@ -202,13 +187,7 @@ async function chooseAgent(
 }
 
 /** Resolves with the exit code once SIGINT/SIGTERM stopped the server (0), or a second signal cut it short (130). */
-function untilStopped(
-  server: AgentwsServer,
-  models: Models,
-  options: ServeOptions,
-  io: CliIO,
-  log: CliLogger,
-): Promise<number> {
+function untilStopped(server: AgentwsServer, options: ServeOptions, io: CliIO, log: CliLogger): Promise<number> {
   return new Promise<number>((resolve) => {
     let stopping = false;
     const stopSignals = onSignals(io, ['SIGINT', 'SIGTERM'], (signal) => {
@@ -226,14 +205,11 @@ function untilStopped(
             ? `; ${running} running session(s) get ${options.shutdownGrace} s to finish (Ctrl-C again to stop at once).`
             : '.'),
       );
-      void server
-        .close()
-        .then(() => models.close())
-        .then(() => {
-          stopSignals();
-          log.info('stopped');
-          resolve(ExitCode.OK);
-        });
+      void server.close().then(() => {
+        stopSignals();
+        log.info('stopped');
+        resolve(ExitCode.OK);
+      });
     });
   });
 }

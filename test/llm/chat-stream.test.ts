@@ -1,13 +1,18 @@
 import { describe, expect, it } from 'vitest';
 import { LlmError } from '../../src/errors.js';
-import type { IOStream } from '../../src/io/iostream.js';
+import type { ChatModelSink } from '../../src/llm/chat-model.js';
 import { ChatStreamReader } from '../../src/llm/chat-stream.js';
 import type { AgentEvent } from '../../src/protocol/events.js';
 
+/** A reader whose sink keeps what it relays as the events LlmClient would send. */
 function reader(maxEventSize?: number): { stream: ChatStreamReader; events: AgentEvent[] } {
   const events: AgentEvent[] = [];
-  const io: IOStream = { print() {}, input: () => Promise.resolve(''), send: (event) => void events.push(event) };
-  return { stream: new ChatStreamReader(io, maxEventSize), events };
+  const sink: ChatModelSink = {
+    start() {},
+    content: (text) => void events.push({ type: 'stream', content: { content: text } }),
+    reasoning: (text) => void events.push({ type: 'reasoning', content: { content: text } }),
+  };
+  return { stream: new ChatStreamReader(sink, maxEventSize), events };
 }
 
 const PIECE = 64 * 1024;
