@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import { ConfigError } from '../errors.js';
 import type { FilterDict, LlmConfigEntry } from '../llm/config-list.js';
-import { checkApiTypes } from '../llm/api-type.js';
+import { resolveApiType } from '../llm/api-type.js';
 import { configFromEnv, filterConfig, loadConfigList, noEntryMatches } from '../llm/config-list.js';
 
 /** Options of {@link loadServeConfig}: what `serve`'s flags say about models. */
@@ -53,7 +53,8 @@ export function loadServeConfig(options: ServeConfigOptions): ServeConfig {
     const filterDict = filterDictOf(options);
     const configList = filterConfig(loaded.list, filterDict);
     if (configList.length === 0) throw noEntryMatches(loaded.list, filterDict, loaded.source);
-    checkApiTypes(configList, loaded.source);
+    // Numbered as in the file, where the user will look for the entry.
+    loaded.list.forEach((entry, i) => void (configList.includes(entry) && resolveApiType(entry, i, loaded.source)));
     return { configList, source };
   } catch (error) {
     const notFound = error instanceof ConfigError && error.code === 'CONFIG_NOT_FOUND';

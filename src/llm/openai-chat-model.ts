@@ -21,6 +21,8 @@ export interface OpenAIChatModelOptions {
 }
 
 const DEFAULTS = { timeoutMs: 600_000, maxEventSize: DEFAULT_MAX_EVENT_SIZE };
+/** Azure OpenAI takes `stream_options` from this API version on; older ones refuse the request with it. */
+const AZURE_STREAM_OPTIONS_SINCE = '2024-09-01';
 
 /**
  * The chat completions API of OpenAI, Azure OpenAI (`api_type: "azure"`) or any OpenAI-compatible server (`base_url`:
@@ -81,8 +83,11 @@ export class OpenAIChatModel implements ChatModel {
     if (request.tools !== undefined && request.tools.length > 0) body.tools = request.tools;
     body.stream = stream;
     if (stream) {
-      if (!('stream_options' in body)) body.stream_options = { include_usage: true };
-      else if (body.stream_options === null || body.stream_options === undefined) delete body.stream_options;
+      if (!('stream_options' in body)) {
+        if (this.#apiType === 'openai' || this.#entry.api_version! >= AZURE_STREAM_OPTIONS_SINCE) {
+          body.stream_options = { include_usage: true };
+        }
+      } else if (body.stream_options === null || body.stream_options === undefined) delete body.stream_options;
     }
     return body;
   }

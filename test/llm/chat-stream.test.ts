@@ -44,6 +44,25 @@ describe('ChatStreamReader', () => {
     expect(stream).toMatchObject({ content: 'héllo ✓', deltas: 2, finishReason: 'stop', model: 'm', done: true });
   });
 
+  it('relays reasoning apart from content, once when a server sends it under both names', () => {
+    const { stream, events } = reader();
+    stream.push(
+      Buffer.from(
+        `data: ${chunk({ role: 'assistant', content: null, reasoning_content: '' })}\n\n` +
+          `data: ${chunk({ content: null, reasoning_content: 'think', reasoning: 'think' })}\n\n` +
+          `data: ${chunk({ reasoning: ' more' })}\n\n` +
+          `data: ${chunk({ content: 'Answer', reasoning_content: null, reasoning: null })}\n\n` +
+          `data: ${chunk({}, 'stop')}\n\n`,
+      ),
+    );
+    expect(events).toEqual([
+      { type: 'reasoning', content: { content: 'think' } },
+      { type: 'reasoning', content: { content: ' more' } },
+      { type: 'stream', content: { content: 'Answer' } },
+    ]);
+    expect(stream).toMatchObject({ content: 'Answer', deltas: 1, finishReason: 'stop' });
+  });
+
   it('throws LlmError on an error event and on data that is not JSON', () => {
     const { stream } = reader();
     expect(() => stream.push(Buffer.from('data: {"error":{"message":"overloaded"}}\n\n'))).toThrow(
