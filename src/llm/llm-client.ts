@@ -213,10 +213,10 @@ export class LlmClient {
 class StreamEvents implements ChatModelSink {
   /** Deltas relayed (reply and reasoning): output that a failover must say it discards. */
   relayed = 0;
-  readonly #io = IOStream.getDefault();
+  /** The session's stream, looked up when the first event goes out (a request that streams nothing needs none). */
+  #io: IOStream | undefined;
   readonly #agent: string | null;
   readonly #model: string;
-  #started = false;
   #ended = false;
 
   constructor(agent: string | null, model: string) {
@@ -224,26 +224,25 @@ class StreamEvents implements ChatModelSink {
     this.#model = model;
   }
 
-  start(): void {
-    if (this.#started) return;
-    this.#started = true;
+  start(): IOStream {
+    if (this.#io !== undefined) return this.#io;
+    this.#io = IOStream.getDefault();
     this.#io.send({ type: 'stream_start', content: { agent: this.#agent, model: this.#model } });
+    return this.#io;
   }
 
   content(text: string): void {
-    if (!this.#started) this.start();
     this.relayed++;
-    this.#io.send({ type: 'stream', content: { content: text } });
+    (this.#io ?? this.start()).send({ type: 'stream', content: { content: text } });
   }
 
   reasoning(text: string): void {
-    if (!this.#started) this.start();
     this.relayed++;
-    this.#io.send({ type: 'reasoning', content: { content: text } });
+    (this.#io ?? this.start()).send({ type: 'reasoning', content: { content: text } });
   }
 
   end(): void {
-    if (!this.#started || this.#ended) return;
+    if (this.#io === undefined || this.#ended) return;
     this.#ended = true;
     this.#io.send({ type: 'stream_end', content: { agent: this.#agent, model: this.#model } });
   }
