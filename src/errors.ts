@@ -61,6 +61,24 @@ export class AgentwsError extends Error {
 /** A config list could not be found, read, parsed or filtered. */
 export class ConfigError extends AgentwsError {}
 
+/**
+ * A config entry's `api_type` names an API agentws does not speak (AutoGen's `anthropic`, `google`, `mistral`, ...).
+ * The message names the entry (index and model, never the key) and says how to reach the provider's
+ * OpenAI-compatible endpoint instead. Code `CONFIG_INVALID`.
+ */
+export class UnsupportedApiTypeError extends ConfigError {
+  /** The `api_type` as the entry gave it. */
+  readonly apiType: string;
+  /** The entry's position in its config list. */
+  readonly entryIndex: number;
+
+  constructor(apiType: string, entryIndex: number, message: string) {
+    super('CONFIG_INVALID', message);
+    this.apiType = apiType;
+    this.entryIndex = entryIndex;
+  }
+}
+
 /** Every entry of the config list failed; `cause` is the last entry's error. */
 export class LlmError extends AgentwsError {}
 

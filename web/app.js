@@ -235,6 +235,9 @@ function onEvent(frame) {
     case 'stream':
       transcript.stream(frame.content);
       break;
+    case 'reasoning':
+      transcript.reasoning(frame.content);
+      break;
     case 'stream_end':
       transcript.streamEnd();
       break;

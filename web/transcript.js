@@ -21,6 +21,15 @@ import { append, bubble, el, keepScrolled, log, toolCallCard, toolResultCard } f
  * @property {number} frame The pending animation frame, 0 for none.
  * @property {number} notBefore No rendering before this time (`performance.now()`).
  * @property {boolean} partial Begun before what the page was shown (no `stream_start`: a replay that starts mid-reply).
+ * @property {Reasoning | null} reasoning What the model reasoned before or while replying, if it said.
+ */
+/**
+ * The model's reasoning, collapsed above its reply: apart from the reply, and not part of the message.
+ * @typedef {object} Reasoning
+ * @property {HTMLDetailsElement} node
+ * @property {HTMLElement} summary
+ * @property {HTMLElement} text
+ * @property {string} content All reasoning so far.
  */
 
 /**
@@ -100,7 +109,8 @@ export class Transcript {
     const view = bubble('agent streaming', content.agent ?? content.model);
     view.node.title = `model: ${content.model}`;
     append(view.node);
-    const stream = { view, agent: content.agent, text: '', frame: 0, notBefore: 0, partial };
+    /** @type {Stream} */
+    const stream = { view, agent: content.agent, text: '', frame: 0, notBefore: 0, partial, reasoning: null };
     this.#stream = stream;
     return stream;
   }
@@ -109,6 +119,24 @@ export class Transcript {
   stream(content) {
     const stream = this.#stream ?? this.streamStart({ agent: null, model: 'model' }, true);
     stream.text += content.content;
+    if (stream.frame === 0) stream.frame = window.requestAnimationFrame(() => this.#render(stream));
+  }
+
+  /**
+   * A piece of the model's reasoning, in a collapsed "Reasoning" section at the top of the reply's bubble.
+   * @param {ContentOf<'reasoning'>} content
+   */
+  reasoning(content) {
+    const stream = this.#stream ?? this.streamStart({ agent: null, model: 'model' }, true);
+    if (!stream.reasoning) {
+      const node = /** @type {HTMLDetailsElement} */ (el('details', 'reasoning'));
+      const summary = el('summary', '', 'Reasoning…');
+      const text = el('div', 'reasoning-text');
+      node.append(summary, text);
+      stream.view.body.before(node);
+      stream.reasoning = { node, summary, text, content: '' };
+    }
+    stream.reasoning.content += content.content;
     if (stream.frame === 0) stream.frame = window.requestAnimationFrame(() => this.#render(stream));
   }
 
@@ -125,6 +153,7 @@ export class Transcript {
       stream.frame = window.requestAnimationFrame(() => this.#render(stream));
       return;
     }
+    if (stream.reasoning) stream.reasoning.text.textContent = stream.reasoning.content;
     showMarkdown(stream.view.body, withoutTerminate(stream.text));
     stream.notBefore = now + 5 * (window.performance.now() - now);
     keepScrolled();
@@ -137,8 +166,14 @@ export class Transcript {
     window.cancelAnimationFrame(stream.frame);
     stream.view.node.classList.remove('streaming');
     const shown = withoutTerminate(stream.text);
-    // A reply that only called tools streams nothing (and one that only says TERMINATE shows nothing): no bubble.
-    if (shown.trim() === '') stream.view.node.remove();
+    const { reasoning } = stream;
+    if (reasoning) {
+      reasoning.text.textContent = reasoning.content;
+      reasoning.summary.textContent = 'Reasoning';
+    }
+    // A reply that only called tools streams nothing (and one that only says TERMINATE shows nothing): no bubble,
+    // unless the model reasoned on the way.
+    if (shown.trim() === '' && !reasoning) stream.view.node.remove();
     else showMarkdown(stream.view.body, shown);
     keepScrolled();
     const text = stream.text.trim();

@@ -44,24 +44,20 @@ export interface ServeOptions {
   maxLogBytes?: number;
 }
 
-/** The models `serve` uses, where they came from, and how to stop them (the `--demo` model runs in-process). */
+/** The models `serve` uses, and where they came from. */
 interface Models {
   configList: LlmConfigEntry[];
   source: string;
-  close(): Promise<void>;
 }
 
 const DEMO_NOTICE = 'scripted demo model: the replies are scripted by agentws, not written by an LLM';
 
-async function startDemoModel(): Promise<Models> {
-  const { startFakeOpenAI } = await import('../testing/fake-openai-server.js');
-  const { demoResponder } = await import('../testing/demo-model.js');
-  const fake = await startFakeOpenAI({ respond: demoResponder(), tokenDelayMs: 40 });
+/** The scripted model, in-process: tokens paced so the page shows them arriving, as a real model's would. */
+async function demoModels(): Promise<Models> {
+  const { DemoChatModel } = await import('../testing/demo-chat-model.js');
   return {
-    // No api_key: the scripted model needs none, and a made-up one would be scrubbed from logs as a secret.
-    configList: [{ model: 'agentws-demo', base_url: fake.baseURL }],
+    configList: [{ model: 'agentws-demo', model_client: new DemoChatModel({ tokenDelayMs: 40 }) }],
     source: 'demo',
-    close: () => fake.close(),
   };
 }
 
@@ -131,30 +127,24 @@ export async function serve(options: ServeOptions, io: CliIO): Promise<number> {
   const token = options.token ?? (io.env.AGENTWS_TOKEN || undefined);
 
   const models: Models = options.demo
-    ? await startDemoModel()
-    : {
-        ...loadServeConfig({
-          config: options.config,
-          models: options.model,
-          filters: options.filter,
-          env: io.env,
-          cwd: io.cwd,
-          required: options.onConnect === undefined,
-        }),
-        close: async () => {},
-      };
+    ? await demoModels()
+    : loadServeConfig({
+        config: options.config,
+        models: options.model,
+        filters: options.filter,
+        env: io.env,
+        cwd: io.cwd,
+        required: options.onConnect === undefined,
+      });
+  const { onConnect, agent } = await chooseAgent(options, models.configList, io, log);
+  const storeUrl = options.store ?? (io.env.AGENTWS_STORE || undefined);
+  const store = storeUrl === undefined ? undefined : await RedisSessionStore.connect(storeUrl, { logger: log });
   let server: AgentwsServer;
-  let agent: string;
-  let store: RedisSessionStore | undefined;
   try {
-    const storeUrl = options.store ?? (io.env.AGENTWS_STORE || undefined);
-    if (storeUrl !== undefined) store = await RedisSessionStore.connect(storeUrl, { logger: log });
-    const chosen = await chooseAgent(options, models.configList, io, log);
-    agent = chosen.agent;
     server = await runServer({
       host: options.host,
       port: options.port,
-      onConnect: chosen.onConnect,
+      onConnect,
       token,
       allowOrigins: options.allowOrigin,
       maxMessageSize: options.maxMessageSize,
@@ -172,12 +162,10 @@ export async function serve(options: ServeOptions, io: CliIO): Promise<number> {
     });
   } catch (error) {
     await store?.close();
-    await models.close();
     throw error;
   }
-  const closeAll = async (): Promise<void> => {
+  const closeStore = async (): Promise<void> => {
     await store?.close();
-    await models.close();
   };
 
   server.endpoint.on('session-start', ({ id, mode }) => log.info(`session ${id.slice(0, 8)} started (${mode} mode)`));
@@ -186,7 +174,7 @@ export async function serve(options: ServeOptions, io: CliIO): Promise<number> {
   );
   // Signal handlers go in before the banner: a script that sees "listening on" may signal at once, and a signal
   // arriving with no handler would kill the process instead of stopping it gracefully.
-  const stopped = untilStopped(server, closeAll, options, io, log);
+  const stopped = untilStopped(server, closeStore, options, io, log);
   printBanner(log, server, models, agent, { ...options, token }, io.stdout.isTTY === true, store?.where);
   return stopped;
 }
@@ -218,7 +206,7 @@ async function chooseAgent(
 /** Resolves with the exit code once SIGINT/SIGTERM stopped the server (0), or a second signal cut it short (130). */
 function untilStopped(
   server: AgentwsServer,
-  closeAll: () => Promise<void>,
+  closeStore: () => Promise<void>,
   options: ServeOptions,
   io: CliIO,
   log: CliLogger,
@@ -242,7 +230,7 @@ function untilStopped(
       );
       void server
         .close()
-        .then(closeAll)
+        .then(closeStore)
         .then(() => {
           stopSignals();
           log.info('stopped');

@@ -115,6 +115,15 @@ export interface StreamEvent {
   content: { content: string };
 }
 
+/**
+ * agentws: a piece of the model's reasoning, streamed apart from its reply (`reasoning_content` / `reasoning` deltas
+ * of DeepSeek, vLLM, llama.cpp, ...). Never part of the message; text mode leaves it out, as AutoGen does.
+ */
+export interface ReasoningEvent {
+  readonly type: 'reasoning';
+  content: { content: string };
+}
+
 /** agentws: the model's stream ended (text mode: AutoGen's colour-off frame). */
 export interface StreamEndEvent {
   readonly type: 'stream_end';
@@ -235,6 +244,7 @@ export type AgentEvent =
   | TextEvent
   | StreamStartEvent
   | StreamEvent
+  | ReasoningEvent
   | StreamEndEvent
   | PrintEvent
   | ToolCallEvent
@@ -264,6 +274,7 @@ export const EVENT_TYPES = [
   'text',
   'stream_start',
   'stream',
+  'reasoning',
   'stream_end',
   'print',
   'tool_call',

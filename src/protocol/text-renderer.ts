@@ -98,6 +98,7 @@ export function renderText(event: AgentEvent, options: TextRenderOptions = {}): 
     case 'termination':
       return [banner(`RUN STOPPED (${event.content.reason}): ${event.content.termination_reason}`, 'red', color)];
     case 'session':
+    case 'reasoning':
     case 'executed_function':
     case 'chat_end':
     case 'usage_summary':
