@@ -65,6 +65,10 @@ export class MemorySessionStore implements SessionStore {
     );
   }
 
+  ping(): Promise<void> {
+    return Promise.resolve();
+  }
+
   close(): Promise<void> {
     for (const entry of this.#entries.values()) if (entry.timer) clearTimeout(entry.timer);
     this.#entries.clear();

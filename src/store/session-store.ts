@@ -53,6 +53,8 @@ export interface SessionStore {
   get(id: string): Promise<SessionRecord | undefined>;
   /** Every frame with a seq above `after`, in order. */
   read(id: string, after: number): Promise<LogRead>;
+  /** Resolves when the store answers now (for readiness checks); rejects with `STORE_UNAVAILABLE` when it does not. */
+  ping(): Promise<void>;
   /** Drops (memory) or lets go of (Redis) everything, and stops timers. */
   close(): Promise<void>;
 }
