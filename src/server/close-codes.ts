@@ -17,6 +17,11 @@ export const CloseCode = {
   MESSAGE_TOO_BIG: 1009,
   /** `onConnect` threw, the model failed for good, or the session store (Redis) lost the session's events. */
   INTERNAL_ERROR: 1011,
+  /**
+   * The instance is restarting (a rolling deploy) and the session's run goes on elsewhere: reconnect and resume, any
+   * instance will do (shared store).
+   */
+  SERVICE_RESTART: 1012,
   /** A resume could not read the session store (Redis away): try again soon. */
   TRY_AGAIN_LATER: 1013,
   /** agentws: the session was resumed by another connection, which holds it now. */

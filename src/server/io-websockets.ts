@@ -21,6 +21,8 @@ export interface FrameSink {
   /** Bytes the attached client has not been sent yet. */
   readonly unsent: number;
   write(frame: string, seq: number): void;
+  /** The input requests waiting for an answer changed (their ids, oldest first). */
+  pending?(ids: string[]): void;
 }
 
 /** @internal Built by the session. */
@@ -154,6 +156,7 @@ export class IOWebsockets implements IOStream {
     return new Promise<string>((resolve, reject) => {
       const pending: PendingInput = { id, resolve, reject, timer: undefined, cleanup: undefined };
       this.#pending.push(pending);
+      this.#sink.pending?.(this.pendingInputIds);
       if (timeoutMs !== null) {
         pending.timer = setTimeout(() => this.#timeOut(pending), timeoutMs);
         pending.timer.unref();
@@ -216,6 +219,7 @@ export class IOWebsockets implements IOStream {
     const index = this.#pending.indexOf(pending);
     if (index === -1) return;
     this.#pending.splice(index, 1);
+    this.#sink.pending?.(this.pendingInputIds);
     if (pending.timer) clearTimeout(pending.timer);
     pending.cleanup?.();
     if (error) pending.reject(error);

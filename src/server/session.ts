@@ -1,8 +1,9 @@
 import type { WireErrorCode } from '../errors.js';
-import { AbortedError, ClientFrameError, InputTimeoutError, isAbortError, wireErrorCode } from '../errors.js';
+import { AbortedError, InputTimeoutError, isAbortError, wireErrorCode } from '../errors.js';
 import { IOStream } from '../io/iostream.js';
 import type { AgentEvent } from '../protocol/events.js';
-import { decodeClientFrame, echoClientValue, encodeEvent } from '../protocol/json-codec.js';
+import { echoClientValue, encodeEvent } from '../protocol/json-codec.js';
+import { readClientMessage } from './client-message.js';
 import { VERSION } from '../version.js';
 import { CloseCode } from './close-codes.js';
 import { FrameRate } from './frame-rate.js';
@@ -13,7 +14,7 @@ import type { SessionOutcome, SessionSettings } from './session-settings.js';
 import type { SlowConsumer } from './send-queue.js';
 import { CEILING_FACTOR, SendQueue } from './send-queue.js';
 import { terminalEvent } from './terminal-event.js';
-import type { LogRead, SessionWriter } from '../store/session-store.js';
+import type { LogRead, RunCommand, SessionWriter } from '../store/session-store.js';
 import { tokenHash } from './upgrade-guard.js';
 
 export type { OnConnect, SessionOutcome, SessionSettings } from './session-settings.js';
@@ -28,8 +29,6 @@ interface Attachment {
 
 /** A resume reading the log: frames stored meanwhile, so the client gets them after the log's. */
 type Tap = { frame: string; seq: number }[];
-
-const decoder = new TextDecoder('utf-8', { fatal: true });
 
 /**
  * One run of `onConnect`: its IOWebsockets, its abort controller, the frames the client sends, and the single
@@ -50,6 +49,12 @@ export class Session {
   readonly #writer: SessionWriter | undefined;
   readonly #taps = new Set<Tap>();
   #attached: Attachment | undefined;
+  /** A connection on another instance that resumed this session and holds it (shared stores). */
+  #remoteView: string | undefined;
+  /** How the run closed its client's connection, once it ended. */
+  #closeCode: number = CloseCode.NORMAL;
+  /** The session event as its first client gets it, with the resume token (the store's copy has none). */
+  #sessionFrame: string | undefined;
   /** Runs out the resume window while detached. */
   #detachTimer: NodeJS.Timeout | undefined;
   /** The run is over and its close was started: the log's fate waits for how the connection closes. */
@@ -91,14 +96,20 @@ export class Session {
         return session.#attached?.out.unsent ?? 0;
       },
       write: (frame, seq) => {
-        if (this.#writer) this.#writer.append(seq, frame);
-        else this.#toClient(frame, seq);
+        if (!this.#writer) this.#toClient(frame, seq);
+        else if (seq === 1 && this.#resumeToken !== null) {
+          // The session event: the client gets it with the resume token, the store without (never the token).
+          this.#sessionFrame = frame;
+          this.#writer.append(seq, frame.replace(JSON.stringify(this.#resumeToken), 'null'));
+        } else this.#writer.append(seq, frame);
       },
+      pending: (ids) => this.#writer?.pending(ids),
     };
     if (this.#resumeToken !== null) {
       this.#writer = settings.store.create(id, tokenHash(this.#resumeToken), {
         durable: (frame, seq) => this.#toClient(frame, seq),
         failed: (error) => this.#storeFailed(error),
+        command: (command) => this.#command(command),
       });
     }
     // eslint-disable-next-line @typescript-eslint/no-this-alias -- the sink's getters read this session's state
@@ -207,6 +218,10 @@ export class Session {
       previous.out.dispose();
       previous.connection.close(CloseCode.TAKEN_OVER, 'resumed by another connection');
     }
+    if (this.#remoteView !== undefined) {
+      this.#writer?.taken(this.#remoteView);
+      this.#remoteView = undefined;
+    }
     if (this.#detachTimer) clearTimeout(this.#detachTimer);
     this.#detachTimer = undefined;
     const lastSeq = Math.max(read.lastSeq, tap.at(-1)?.seq ?? 0);
@@ -226,7 +241,11 @@ export class Session {
   #toClient(frame: string, seq: number): void {
     for (const tap of this.#taps) tap.push({ frame, seq });
     const attached = this.#attached;
-    if (attached && seq > attached.after) attached.out.send(frame);
+    if (!attached || seq <= attached.after) return;
+    if (seq === 1 && this.#sessionFrame !== undefined) {
+      attached.out.send(this.#sessionFrame);
+      this.#sessionFrame = undefined;
+    } else attached.out.send(frame);
   }
 
   /**
@@ -240,6 +259,25 @@ export class Session {
     const event: AgentEvent = { type: 'error', content: { error: message, code: 'STORE_UNAVAILABLE', fatal: true } };
     this.#attached?.out.send(encodeEvent(event, 0, this.#sessionJson));
     this.#abort('store_unavailable');
+  }
+
+  /**
+   * A connection on another instance resumed this session: it holds it now. The connection attached here, if any, is
+   * taken over (4001), and so is another instance's.
+   */
+  #remoteAttach(view: string): void {
+    const attached = this.#attached;
+    if (attached) {
+      this.#attached = undefined;
+      attached.connection.listen(undefined);
+      attached.out.dispose();
+      attached.connection.close(CloseCode.TAKEN_OVER, 'resumed by another connection');
+    }
+    if (this.#remoteView !== undefined && this.#remoteView !== view) this.#writer?.taken(this.#remoteView);
+    this.#remoteView = view;
+    if (this.#detachTimer) clearTimeout(this.#detachTimer);
+    this.#detachTimer = undefined;
+    this.#settings.logger.info(`session ${this.id}: resumed through another instance`);
   }
 
   /** A resume took this fresh session's connection: the run stops unseen, nothing is sent or closed. */
@@ -285,7 +323,7 @@ export class Session {
       // The run is over and its end was sent: a clean close proves the client read it, so its log can go now;
       // after a drop it is kept for a resume.
       this.#endAfterClose = false;
-      this.#writer?.end(clean ? 0 : this.#settings.resumeWindowMs);
+      this.#writer?.end(clean ? 0 : this.#settings.resumeWindowMs, this.#closeCode);
       return;
     }
     if (this.#stop !== undefined) return;
@@ -294,8 +332,16 @@ export class Session {
       return;
     }
     if (this.iostream.finished) return; // its end is in the log, for a resume
+    this.#settings.logger.info(
+      `session ${this.id}: connection lost; the run goes on, resumable for ${this.#settings.resumeWindowMs} ms`,
+    );
+    this.#startDetachTimer();
+  }
+
+  /** Nobody holds the session: the run goes on for the resume window, then is abandoned. */
+  #startDetachTimer(): void {
     const windowMs = this.#settings.resumeWindowMs;
-    this.#settings.logger.info(`session ${this.id}: connection lost; the run goes on, resumable for ${windowMs} ms`);
+    if (this.#detachTimer) clearTimeout(this.#detachTimer);
     this.#detachTimer = setTimeout(() => {
       this.#settings.logger.info(`session ${this.id}: nobody resumed within ${windowMs} ms; the run is abandoned`);
       this.#abort('abandoned');
@@ -358,12 +404,13 @@ export class Session {
           : CloseCode.NORMAL;
     this.#close(code);
     this.#abort(outcome);
+    this.#closeCode = code;
     if (this.#writer) {
       // A client that dropped before it read the end can still resume to read it, for one window.
       if (this.#discarded) this.#writer.discard();
-      else if (this.#stop === 'abandoned') this.#writer.end(0);
+      else if (this.#stop === 'abandoned') this.#writer.end(0, code);
       else if (this.#attached) this.#endAfterClose = true;
-      else this.#writer.end(this.#settings.resumeWindowMs);
+      else this.#writer.end(this.#settings.resumeWindowMs, code);
     }
     return this.#stop ?? outcome;
   }
@@ -456,34 +503,20 @@ export class Session {
       this.#rateLimited();
       return;
     }
-    let text: string;
-    try {
-      // Binary frames are read as UTF-8 text, as upstream's IOWebsockets does.
-      text = decoder.decode(data);
-    } catch {
-      this.#fail(
-        'invalid_data',
-        CloseCode.INVALID_DATA,
-        'INVALID_DATA',
-        `A ${isBinary ? 'binary' : 'text'} frame was not valid UTF-8; send UTF-8 text.`,
-      );
-      return;
-    }
-    if (this.iostream.mode === 'text') {
-      this.#deliver(text);
-      return;
-    }
-    let frame;
-    try {
-      frame = decodeClientFrame(text);
-    } catch (error) {
-      if (error instanceof ClientFrameError) this.#protocolError(error.message);
-      return;
-    }
-    switch (frame.type) {
-      case 'text':
-        this.#deliver(frame.value);
+    const message = readClientMessage(data, isBinary, this.iostream.mode);
+    switch (message.kind) {
+      case 'invalid_data':
+        this.#fail('invalid_data', CloseCode.INVALID_DATA, 'INVALID_DATA', message.message);
         return;
+      case 'plain':
+        this.#deliver(message.value);
+        return;
+      case 'refused':
+        this.#protocolError(message.message);
+        return;
+    }
+    const { frame } = message;
+    switch (frame.type) {
       case 'ping':
         this.#sendConnectionFrame({ type: 'pong', content: {} });
         return;
@@ -491,15 +524,35 @@ export class Session {
         if (this.#received === 1) this.#settings.onResume(frame, connection, this);
         else this.#protocolError('resume must be the first frame of a new connection.');
         return;
+      default:
+        this.#command(frame);
+    }
+  }
+
+  /** A client's frame for the run, from the connection attached here or through another instance. */
+  #command(command: RunCommand): void {
+    if (this.#stop !== undefined) return;
+    switch (command.type) {
+      case 'text':
+        this.#deliver(command.value);
+        return;
       case 'cancel':
         this.#abort('cancelled');
         return;
       case 'input_response':
-        if (!this.iostream.answer(frame.id, frame.value)) {
+        if (!this.iostream.answer(command.id, command.value)) {
           this.#protocolError(
-            `No pending input request has id ${echoClientValue(frame.id)} (unknown or already answered).`,
+            `No pending input request has id ${echoClientValue(command.id)} (unknown or already answered).`,
           );
         }
+        return;
+      case 'attach':
+        this.#remoteAttach(command.view);
+        return;
+      case 'detach':
+        if (this.#remoteView !== command.view) return;
+        this.#remoteView = undefined;
+        if (!this.#attached && !this.iostream.finished) this.#startDetachTimer();
         return;
     }
   }

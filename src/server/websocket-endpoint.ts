@@ -16,6 +16,7 @@ export type { EndpointOptions } from './endpoint-options.js';
 import { resolveOptions } from './endpoint-options.js';
 import { SendQueue } from './send-queue.js';
 import { Session } from './session.js';
+import { isSharedStore, RemoteView } from './remote-view.js';
 import { wsConnection } from './ws-connection.js';
 import type { Refusal } from './upgrade-guard.js';
 import { checkUpgrade, selectProtocol, tokenMatchesHash, wantsColor, wantsJson, wantsResume } from './upgrade-guard.js';
@@ -76,6 +77,8 @@ export class WebsocketEndpoint extends EventEmitter<EndpointEvents> {
   readonly redact: Redactor;
   readonly #wss: WebSocketServer;
   readonly #sessions = new Map<string, Session>();
+  /** Connections following sessions whose runs are on other instances (shared store). */
+  readonly #views = new Set<RemoteView>();
   readonly #ownsStore: boolean;
   readonly #runs = new Set<Promise<SessionOutcome>>();
   /** Every upgraded socket until it is closed (a session's run may end before its closing handshake does). */
@@ -276,6 +279,21 @@ export class WebsocketEndpoint extends EventEmitter<EndpointEvents> {
         return;
       }
     }
+    if (!live && isSharedStore(store)) {
+      // Run by another instance (or ended there): follow it through the store.
+      const settings = { ...this.options, redact: this.redact, onResume: this.#onResume };
+      const view = new RemoteView(connection, frame.session, store, settings, () => this.#views.delete(view));
+      this.#views.add(view);
+      const status = await view.start(frame.after).catch((error: unknown) => {
+        this.#views.delete(view);
+        throw error;
+      });
+      if (status !== 'ok') {
+        this.#views.delete(view);
+        failRead(status === 'evicted' ? 'evicted' : status === 'unknown' ? 'unknown' : 'expired');
+      }
+      return;
+    }
     // The run ended (its terminal event is in the log): replay to it, then close as the run did.
     const read = await store.read(frame.session, frame.after);
     if (read.status !== 'ok') {
@@ -331,6 +349,8 @@ export class WebsocketEndpoint extends EventEmitter<EndpointEvents> {
   async close(graceMs = this.options.shutdownGraceMs): Promise<void> {
     this.#closing = true;
     if (this.#pingTimer) clearInterval(this.#pingTimer);
+    // Their runs go on elsewhere: the clients come back through another instance.
+    for (const view of [...this.#views]) view.shutdown();
     if (this.#runs.size > 0 && graceMs > 0) {
       let timer: NodeJS.Timeout | undefined;
       await Promise.race([
@@ -389,6 +409,7 @@ export class WebsocketEndpoint extends EventEmitter<EndpointEvents> {
    */
   keepalive(): void {
     for (const session of this.#sessions.values()) session.ping();
+    for (const view of this.#views) view.ping();
   }
 }
 

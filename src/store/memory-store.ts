@@ -47,6 +47,9 @@ export class MemorySessionStore implements SessionStore {
         sink.durable(frame, seq);
       },
       flushed: () => stored,
+      // One process: the run's own session knows its pending inputs and its connections.
+      pending: () => {},
+      taken: () => {},
       end: (keepMs) => this.#end(entry, keepMs),
       discard: () => this.#delete(entry),
     };

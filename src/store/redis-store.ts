@@ -1,9 +1,18 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { StoreError } from '../errors.js';
-import type { DurableSink, LogRead, SessionRecord, SessionStore, SessionWriter } from './session-store.js';
+import type {
+  DurableSink,
+  FollowNote,
+  LogRead,
+  RunCommand,
+  SessionRecord,
+  SessionStore,
+  SessionWriter,
+} from './session-store.js';
 import { describeRedisUrl, parseRedisUrl } from './redis-url.js';
 import { WriteBatcher } from './write-batcher.js';
+import { parseCommand, parseNote, parsePending } from './store-messages.js';
 
 /** Options of {@link RedisSessionStore}. */
 export interface RedisSessionStoreOptions {
@@ -65,13 +74,21 @@ export class RedisSessionStore implements SessionStore {
   /** The Redis URL without its password, for messages. */
   readonly where: string;
   readonly #redis: Redis;
+  /** The connection in subscriber mode: commands for the runs here, notes for the connections following runs elsewhere. */
+  readonly #subscriber: Redis;
+  readonly #channels = new Map<string, Set<(message: string) => void>>();
   readonly #options: Resolved;
   readonly #batcher: WriteBatcher;
   readonly #live = new Set<string>();
   readonly #refresh: NodeJS.Timeout;
 
-  private constructor(redis: Redis, where: string, options: Resolved) {
+  private constructor(redis: Redis, subscriber: Redis, where: string, options: Resolved) {
     this.#redis = redis;
+    this.#subscriber = subscriber;
+    subscriber.on('error', () => {}); // the main connection reports outages; ioredis resubscribes once back
+    subscriber.on('message', (channel: string, message: string) => {
+      for (const listener of this.#channels.get(channel) ?? []) listener(message);
+    });
     this.where = where;
     this.#options = options;
     this.#batcher = new WriteBatcher(redis, options);
@@ -112,11 +129,15 @@ export class RedisSessionStore implements SessionStore {
       lastError = error;
     };
     redis.on('error', onError);
+    // Subscriptions wait for Redis rather than fail: ioredis subscribes them again after a reconnect.
+    const subscriber = redis.duplicate({ enableOfflineQueue: true, maxRetriesPerRequest: null, lazyConnect: true });
     try {
       await redis.connect();
       await redis.ping();
+      await subscriber.connect();
     } catch (error) {
       redis.disconnect();
+      subscriber.disconnect();
       const reason = (lastError ?? error) instanceof Error ? ((lastError ?? error) as Error).message : String(error);
       throw new StoreError(
         'STORE_UNAVAILABLE',
@@ -124,13 +145,21 @@ export class RedisSessionStore implements SessionStore {
         { cause: error },
       );
     }
-    return new RedisSessionStore(redis, where, resolved);
+    return new RedisSessionStore(redis, subscriber, where, resolved);
   }
 
   /** The keys of a session. */
-  keys(id: string): { meta: string; log: string; gone: string } {
+  keys(id: string): { meta: string; log: string; gone: string; commands: string; notes: string } {
     const base = `${this.#options.keyPrefix}{${id}}`;
-    return { meta: `${base}:meta`, log: `${base}:log`, gone: `${base}:gone` };
+    return {
+      meta: `${base}:meta`,
+      log: `${base}:log`,
+      gone: `${base}:gone`,
+      /** Pub/sub channel: client frames for the run, from any instance. */
+      commands: `${base}:commands`,
+      /** Pub/sub channel: notes for connections following the run from other instances. */
+      notes: `${base}:notes`,
+    };
   }
 
   /** Resolves when Redis answers a PING now; rejects with `STORE_UNAVAILABLE` when it does not. */
@@ -142,7 +171,17 @@ export class RedisSessionStore implements SessionStore {
     const keys = this.keys(id);
     const { liveTtlMs, maxLogEvents, tombstoneMs } = this.#options;
     const writer = this.#batcher.writer(sink);
+    writer.announce = (lastSeq) => ['publish', keys.notes, JSON.stringify({ type: 'stored', lastSeq })];
     this.#live.add(id);
+    const onCommand = (message: string): void => {
+      const command = parseCommand(message);
+      if (command) sink.command?.(command);
+    };
+    this.#subscribe(keys.commands, onCommand).catch(() => {}); // resubscribed by ioredis once Redis is back
+    const stop = (): void => {
+      this.#live.delete(id);
+      this.#unsubscribe(keys.commands, onCommand);
+    };
     writer.command(['hset', keys.meta, 'token_hash', tokenHash.toString('hex'), 'state', 'live'], 0);
     writer.command(['hset', keys.meta, 'owner', this.instanceId, 'created', String(Date.now())], 0);
     writer.command(['pexpire', keys.meta, String(liveTtlMs)], 0);
@@ -156,17 +195,20 @@ export class RedisSessionStore implements SessionStore {
         }
       },
       flushed: () => writer.flushed(),
-      end: (keepMs) => {
-        this.#live.delete(id);
-        writer.command(['hset', keys.meta, 'state', 'ended'], 0);
+      pending: (ids) => writer.command(['hset', keys.meta, 'pending', JSON.stringify(ids)], 0),
+      taken: (view) => writer.command(['publish', keys.notes, JSON.stringify({ type: 'taken', view })], 0),
+      end: (keepMs, closeCode = 1000) => {
+        stop();
+        writer.command(['hset', keys.meta, 'state', 'ended', 'close_code', String(closeCode)], 0);
         if (keepMs > 0) {
           writer.command(['pexpire', keys.meta, String(keepMs)], 0);
           writer.command(['pexpire', keys.log, String(keepMs)], 0);
         } else writer.command(['del', keys.meta, keys.log], 0);
         writer.command(['set', keys.gone, '1', 'PX', String(Math.max(keepMs, 0) + tombstoneMs)], 0);
+        writer.command(['publish', keys.notes, JSON.stringify({ type: 'ended', closeCode })], 0);
       },
       discard: () => {
-        this.#live.delete(id);
+        stop();
         writer.command(['del', keys.meta, keys.log], 0);
       },
     };
@@ -175,7 +217,30 @@ export class RedisSessionStore implements SessionStore {
   async get(id: string): Promise<SessionRecord | undefined> {
     const meta = await this.#call(() => this.#redis.hgetall(this.keys(id).meta));
     if (meta.token_hash === undefined) return undefined;
-    return { id, tokenHash: Buffer.from(meta.token_hash, 'hex'), state: meta.state === 'ended' ? 'ended' : 'live' };
+    const record: SessionRecord = {
+      id,
+      tokenHash: Buffer.from(meta.token_hash, 'hex'),
+      state: meta.state === 'ended' ? 'ended' : 'live',
+      pendingInputs: parsePending(meta.pending),
+    };
+    if (meta.close_code !== undefined) record.closeCode = Number(meta.close_code);
+    return record;
+  }
+
+  async follow(id: string, listener: (note: FollowNote) => void): Promise<() => void> {
+    const channel = this.keys(id).notes;
+    const onNote = (message: string): void => {
+      const note = parseNote(message);
+      if (note) listener(note);
+    };
+    await this.#subscribe(channel, onNote);
+    return () => this.#unsubscribe(channel, onNote);
+  }
+
+  command(id: string, command: RunCommand): void {
+    // Fire and forget: a command lost while Redis is away is like one lost in a dropped connection (the client
+    // sends its answers again from `pending_inputs` when it resumes).
+    this.#redis.publish(this.keys(id).commands, JSON.stringify(command)).catch(() => {});
   }
 
   async read(id: string, after: number): Promise<LogRead> {
@@ -206,11 +271,32 @@ export class RedisSessionStore implements SessionStore {
     return { status: 'ok', frames: entries.map(([, fields]) => fields[1] ?? ''), lastSeq };
   }
 
-  /** Stores what waits (for up to `unavailableMs`), then closes the connection. */
+  /** Stores what waits (for up to `unavailableMs`), then closes the connections. */
   async close(): Promise<void> {
     clearInterval(this.#refresh);
     await this.#batcher.drain(this.#options.unavailableMs);
+    this.#channels.clear();
+    this.#subscriber.disconnect();
     await this.#redis.quit().catch(() => this.#redis.disconnect());
+  }
+
+  /** Resolves once Redis confirmed the subscription (at once when the channel has listeners already). */
+  async #subscribe(channel: string, listener: (message: string) => void): Promise<void> {
+    let listeners = this.#channels.get(channel);
+    if (listeners) {
+      listeners.add(listener);
+      return;
+    }
+    listeners = new Set([listener]);
+    this.#channels.set(channel, listeners);
+    await this.#subscriber.subscribe(channel);
+  }
+
+  #unsubscribe(channel: string, listener: (message: string) => void): void {
+    const listeners = this.#channels.get(channel);
+    if (!listeners?.delete(listener) || listeners.size > 0) return;
+    this.#channels.delete(channel);
+    this.#subscriber.unsubscribe(channel).catch(() => {});
   }
 
   /** Keeps the keys of live sessions from expiring while their runs go on (see `liveTtlMs`). */

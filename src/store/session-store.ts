@@ -14,7 +14,30 @@ export interface SessionRecord {
   readonly tokenHash: Buffer;
   /** `live` while its run goes on, `ended` once its terminal event is in the log. */
   state: 'live' | 'ended';
+  /** Ids of the run's input requests waiting for an answer, as the run last stored them (shared stores). */
+  pendingInputs?: readonly string[];
+  /** How the run closed its client's connection, once ended (shared stores). */
+  closeCode?: number;
 }
+
+/** A client's frame for its session's run, which may be on another instance. */
+export type RunCommand =
+  | { type: 'input_response'; id: string; value: string }
+  | { type: 'text'; value: string }
+  | { type: 'cancel' }
+  /** A connection on another instance resumed the session (`view` names it): it holds the session now. */
+  | { type: 'attach'; view: string }
+  /** That connection closed: the session is detached again. */
+  | { type: 'detach'; view: string };
+
+/** What a connection following a run on another instance is told. */
+export type FollowNote =
+  /** Frames up to `lastSeq` are stored. */
+  | { type: 'stored'; lastSeq: number }
+  /** The run ended; its terminal event is stored; close the client's connection with `closeCode`. */
+  | { type: 'ended'; closeCode: number }
+  /** Another connection took the session over from the connection `view`. */
+  | { type: 'taken'; view: string };
 
 /** The frames after a seq, or why they cannot be had. */
 export type LogRead =
@@ -32,6 +55,8 @@ export interface DurableSink {
    * frames not yet stored are lost, and the session must end.
    */
   failed(error: Error): void;
+  /** A client's frame sent through another instance (shared stores). */
+  command?(command: RunCommand): void;
 }
 
 /** A session's handle on its record and log, held by the run that writes it. */
@@ -40,8 +65,15 @@ export interface SessionWriter {
   append(seq: number, frame: string): void;
   /** Resolves once every frame appended so far is stored (or the writer failed). */
   flushed(): Promise<void>;
-  /** The run ended: the record and log are kept `keepMs` more (for a late resume), then dropped. */
-  end(keepMs: number): void;
+  /** The run's input requests waiting for an answer changed (shared stores keep them for other instances). */
+  pending(ids: readonly string[]): void;
+  /** A connection here took the session over from the connection `view` on another instance. */
+  taken(view: string): void;
+  /**
+   * The run ended and closed its client with `closeCode`: the record and log are kept `keepMs` more (for a late
+   * resume), then dropped.
+   */
+  end(keepMs: number, closeCode?: number): void;
   /** Drops the session at once (a fresh session discarded for a resume). */
   discard(): void;
 }
@@ -53,6 +85,13 @@ export interface SessionStore {
   get(id: string): Promise<SessionRecord | undefined>;
   /** Every frame with a seq above `after`, in order. */
   read(id: string, after: number): Promise<LogRead>;
+  /**
+   * Shared stores (Redis): follows a session whose run is on another instance. `listener` gets a note for each batch
+   * stored, the run's end, and takeovers; resolves once following (no later note is missed) with a function that stops.
+   */
+  follow?(id: string, listener: (note: FollowNote) => void): Promise<() => void>;
+  /** Shared stores: sends a client's command to the session's run, wherever it runs. */
+  command?(id: string, command: RunCommand): void;
   /** Resolves when the store answers now (for readiness checks); rejects with `STORE_UNAVAILABLE` when it does not. */
   ping(): Promise<void>;
   /** Drops (memory) or lets go of (Redis) everything, and stops timers. */

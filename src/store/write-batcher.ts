@@ -33,6 +33,8 @@ export class BatchWriter {
   readonly sink: DurableSink;
   /** Commands given and not yet stored. */
   unstored = 0;
+  /** A command added after this writer's frames in each batch that stores some (e.g. a PUBLISH telling followers). */
+  announce: ((lastSeq: number) => string[]) | undefined;
   failed = false;
   #waiters: (() => void)[] = [];
 
@@ -162,7 +164,7 @@ export class WriteBatcher {
     this.#inFlight = true;
     let failure: Error | undefined;
     try {
-      const results = await this.#redis.pipeline(batch.map((op) => op.args)).exec();
+      const results = await this.#redis.pipeline(WriteBatcher.#commands(batch)).exec();
       if (!results) failure = new Error('the pipeline was aborted');
       else {
         for (const [error] of results) {
@@ -193,6 +195,15 @@ export class WriteBatcher {
     for (const [writer, count] of counts) writer.stored(count);
     if (this.#pending.length > 0) this.#schedule();
     else this.#wakeIdle();
+  }
+
+  /** The batch's commands, each writer's announcement after its last frame of the batch. */
+  static #commands(batch: readonly Op[]): string[][] {
+    const commands = batch.map((op) => op.args);
+    const last = new Map<BatchWriter, number>();
+    for (const op of batch) if (op.frame !== undefined && op.writer.announce) last.set(op.writer, op.seq);
+    for (const [writer, seq] of last) commands.push(writer.announce!(seq));
+    return commands;
   }
 
   #failed(error: Error): void {

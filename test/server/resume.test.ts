@@ -12,6 +12,7 @@ import { startHangingModel } from '../helpers/hanging-model.js';
 import { Gate, pacedBody } from '../helpers/paced-model.js';
 import { startRecordedServer } from '../helpers/recorded-server.js';
 import { TestClient } from '../helpers/ws-client.js';
+import { credentials, Resumer, sessionEvents, streamed } from '../helpers/resumer.js';
 import type { RedisProcess } from '../helpers/redis-server.js';
 import { startRedis } from '../helpers/redis-server.js';
 import type { RedisSessionStoreOptions } from '../../src/store/redis-store.js';
@@ -73,58 +74,6 @@ function chatAgent(model: FakeOpenAI): OnConnect {
     const user = new UserProxyAgent({ name: 'user', humanInputMode: 'NEVER' });
     await user.initiateChat(assistant, { message, maxTurns: 1 });
   };
-}
-
-/** The session id and resume token from a client's `session` event. */
-function credentials(client: TestClient): { session: string; token: string } {
-  const event = client.events.find((e) => e.type === 'session')!;
-  const content = event.content as { id: string; resume_token: string };
-  return { session: content.id, token: content.resume_token };
-}
-
-/**
- * A client that resumes `session` on a new connection. Its `replayed` events are those after `resumed` (frames
- * before it belong to the fresh session the server opened for the connection and discarded).
- */
-class Resumer {
-  constructor(readonly client: TestClient) {}
-
-  static async open(
-    uri: string,
-    session: string,
-    token: string,
-    after: number,
-    { announce = true } = {},
-  ): Promise<Resumer> {
-    // Announced at the handshake, the server starts no fresh session for the connection.
-    const client = await TestClient.open(uri, announce ? ['agentws.v1', 'agentws.resume'] : 'agentws.v1');
-    client.send({ type: 'resume', session, token, after });
-    return new Resumer(client);
-  }
-
-  /** Events after `resumed` (or the `resume_failed` frame itself). */
-  get events(): WireFrame[] {
-    const all = this.client.events;
-    const start = all.findIndex((e) => e.type === 'resumed' || e.type === 'resume_failed');
-    return start === -1 ? [] : all.slice(start);
-  }
-
-  async waitForEvent(type: string): Promise<WireFrame> {
-    await this.client.waitFor(() => this.events.some((e) => e.type === type), `a ${type} event after the resume`);
-    return this.events.find((e) => e.type === type)!;
-  }
-}
-
-/** Session events (seq > 0) of several connections of one session, in the order they arrived. */
-function sessionEvents(connections: WireFrame[][]): WireFrame[] {
-  return connections.flat().filter((e) => e.seq > 0);
-}
-
-function streamed(events: WireFrame[]): string {
-  return events
-    .filter((e) => e.type === 'stream')
-    .map((e) => (e.content as { content: string }).content)
-    .join('');
 }
 
 describe.each(['memory', 'redis'] as const)(
