@@ -18,6 +18,7 @@ export const AGENTWS_ERROR_CODES = [
   'OPTION_INVALID',
   'MODULE_INVALID',
   'PROTOCOL_ERROR',
+  'SPEAKER_SELECTION_FAILED',
 ] as const;
 
 /** The `code` of every error agentws throws. */
@@ -84,6 +85,13 @@ export class InputTimeoutError extends AgentwsError {
 export class SessionClosedError extends AgentwsError {
   constructor(message = 'The client disconnected.', options?: { cause?: unknown }) {
     super('SESSION_CLOSED', message, options);
+  }
+}
+
+/** A group chat could not choose its next speaker (no agent can run the called tool, a selection function's bad answer). */
+export class SpeakerSelectionError extends AgentwsError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('SPEAKER_SELECTION_FAILED', message, options);
   }
 }
 
