@@ -1,6 +1,6 @@
 // @ts-check
 // The conversation as the page shows it: agents' messages (Markdown, streamed or not, each once), tool calls and
-// results, prints, and the human's own messages. One Transcript per chat; app.js feeds it the session's events.
+// results, who speaks next in a group chat, prints, and the human's own messages. One Transcript per chat; app.js feeds it the session's events.
 import { showMarkdown } from './markdown.js';
 import { append, bubble, el, keepScrolled, log, toolCallCard, toolResultCard } from './view.js';
 
@@ -172,6 +172,29 @@ export class Transcript {
     if (!call) return;
     call.badge.dataset.state = state;
     call.badge.textContent = state === 'running' ? 'running…' : state;
+  }
+
+  /**
+   * Who a group chat's manager lets speak next: a line above that agent's message.
+   * @param {ContentOf<'group_chat_run_chat'>} content
+   */
+  nextSpeaker(content) {
+    const line = el('div', 'note speaker');
+    line.append('Next speaker: ', el('strong', 'speaker-name', content.speaker));
+    append(line);
+  }
+
+  /**
+   * A group chat asks the human to choose who speaks next: the agents numbered as the question that follows counts
+   * them.
+   * @param {ContentOf<'select_speaker'>} content
+   */
+  speakerChoices(content) {
+    const box = el('div', 'note choices');
+    const list = el('ol', 'speaker-choices');
+    for (const name of content.agents) list.appendChild(el('li', undefined, name));
+    box.append(el('div', undefined, 'Please select the next speaker from the following list:'), list);
+    append(box);
   }
 
   /** @param {ContentOf<'print'>} content */
