@@ -56,15 +56,7 @@ const RESUME_FAILURES = {
 };
 
 /** Events that mean the agents went on: a request still pending then was answered elsewhere (another tab). */
-const MOVED_ON = new Set([
-  'text',
-  'stream_start',
-  'tool_call',
-  'using_auto_reply',
-  'no_human_input',
-  'group_chat_run_chat',
-  'chat_end',
-]);
+const MOVED_ON = new Set(['text', 'stream_start', 'tool_call', 'using_auto_reply', 'no_human_input', 'chat_end']);
 
 /**
  * The current chat; replaced by `newChat()`.
@@ -262,24 +254,12 @@ function onEvent(frame) {
       transcript.callState(frame.content.call_id, frame.content.is_exec_success ? 'done' : 'failed');
       break;
     case 'group_chat_run_chat':
-      transcript.nextSpeaker(frame.content);
-      break;
     case 'select_speaker':
-      transcript.speakerChoices(frame.content);
-      break;
     case 'select_speaker_invalid_input':
-      note('error', `Invalid input. Please enter a number between 1 and ${frame.content.agents.length}.`);
+    case 'select_speaker_try_count_exceeded':
+    case 'group_chat_resume':
+      transcript.groupChat(frame);
       break;
-    case 'select_speaker_try_count_exceeded': {
-      const tries = frame.content.try_count;
-      note('info', `You have tried ${tries} times. The next speaker will be selected automatically.`);
-      break;
-    }
-    case 'group_chat_resume': {
-      const { messages, last_speaker_name: name } = frame.content;
-      note('info', `Group chat resumed from ${messages.length} messages; the last speaker is ${name}.`);
-      break;
-    }
     case 'no_human_input':
       note('info', 'No human input received: the agents go on with an automatic reply.');
       break;

@@ -87,7 +87,7 @@ describe.skipIf(noBrowserReason !== undefined)(`a group chat in the chat page ${
     expect(browser.errors).toEqual([]);
   });
 
-  it('manual speaker selection: the agents listed by number, a wrong number said, the choice made in the composer', async () => {
+  it('manual speaker selection: the agents by number, wrong numbers said, then the next in order, then a choice', async () => {
     const { server } = await startServer({
       onConnect: async (iostream) => {
         const user = new UserProxyAgent({ name: 'user', humanInputMode: 'NEVER', codeExecutionConfig: false });
@@ -105,30 +105,32 @@ describe.skipIf(noBrowserReason !== undefined)(`a group chat in the chat page ${
       },
     });
     const { page } = browser;
+    const question = page.locator('.prompt:not(.answered)');
     await page.goto(server.url);
     await sendMessage(page, 'Who goes first?');
 
     const choices = page.locator('.note.choices');
-    await choices.first().waitFor();
+    await question.waitFor();
     expect(await choices.first().locator('li').allInnerTexts()).toEqual(['bob', 'carol']);
-    await page.locator('.prompt:not(.answered)').waitFor();
-    expect(await page.locator('.prompt:not(.answered) .prompt-text').innerText()).toContain(
-      'Enter the number of the next speaker',
-    );
-    await sendMessage(page, '2');
-
-    await page.locator('.msg.agent', { hasText: 'This is carol speaking.' }).waitFor();
-    await page.locator('.prompt:not(.answered)').waitFor();
-    expect(await choices.nth(1).locator('li').allInnerTexts()).toEqual(['user', 'bob']);
+    expect(await question.locator('.prompt-text').innerText()).toContain('Enter the number of the next speaker');
     await sendMessage(page, '5');
     await page.locator('.note.error', { hasText: 'Invalid input. Please enter a number between 1 and 2.' }).waitFor();
-    await page.locator('.prompt:not(.answered)').waitFor();
+    await question.waitFor();
+    await sendMessage(page, '7');
+    // Two wrong numbers: AutoGen gives up and the next agent after the user speaks.
+    await page
+      .locator('.note', { hasText: 'You have tried 3 times. The next speaker will be selected automatically.' })
+      .waitFor();
+    await page.locator('.msg.agent', { hasText: 'This is bob speaking.' }).waitFor();
+    await question.waitFor();
+    expect(await choices.nth(1).locator('li').allInnerTexts()).toEqual(['user', 'carol']);
     await sendMessage(page, '2');
 
     expect((await endState(page)).reason).toBe('completed');
-    expect(await page.locator('.note.speaker').allInnerTexts()).toEqual(['Next speaker: carol', 'Next speaker: bob']);
-    expect(await page.locator('.msg.agent .msg-name').allInnerTexts()).toEqual(['carol', 'bob']);
-    expect(await page.locator('.prompt.answered .prompt-answer').allTextContents()).toEqual(['You2', 'You5', 'You2']);
+    expect(await page.locator('.note.error').count()).toBe(2);
+    expect(await page.locator('.note.speaker').allInnerTexts()).toEqual(['Next speaker: bob', 'Next speaker: carol']);
+    expect(await page.locator('.msg.agent .msg-name').allInnerTexts()).toEqual(['bob', 'carol']);
+    expect(await page.locator('.prompt.answered .prompt-answer').allTextContents()).toEqual(['You5', 'You7', 'You2']);
     expect(browser.errors).toEqual([]);
   });
 });
