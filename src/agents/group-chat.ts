@@ -49,7 +49,7 @@ export class GroupChat {
   /** The group's messages, each named after its speaker. */
   readonly messages: ChatMessage[];
   /** Most messages in one run of the chat. */
-  maxRound: number;
+  readonly maxRound: number;
   readonly adminName: string;
   readonly funcCallFilter: boolean;
   readonly speakerSelectionMethod: SpeakerSelectionMethodName | SpeakerSelectionFunction;
