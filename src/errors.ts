@@ -19,6 +19,7 @@ export const AGENTWS_ERROR_CODES = [
   'MODULE_INVALID',
   'PROTOCOL_ERROR',
   'STORE_UNAVAILABLE',
+  'SPEAKER_SELECTION_FAILED',
 ] as const;
 
 /** The `code` of every error agentws throws. */
@@ -108,6 +109,12 @@ export class SessionClosedError extends AgentwsError {
 
 /** The session store (Redis) cannot be reached, or went away for longer than its buffer allows. */
 export class StoreError extends AgentwsError {}
+/** A group chat could not choose its next speaker (no agent can run the called tool, a selection function's bad answer). */
+export class SpeakerSelectionError extends AgentwsError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('SPEAKER_SELECTION_FAILED', message, options);
+  }
+}
 
 /** A server could not start or was given bad options. */
 export class ServerError extends AgentwsError {}

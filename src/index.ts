@@ -93,6 +93,7 @@ export {
   SessionClosedError,
   ServerError,
   ClientFrameError,
+  SpeakerSelectionError,
   WIRE_ERROR_CODES,
 } from './errors.js';
 export type { AgentwsErrorCode, WireErrorCode } from './errors.js';

@@ -256,6 +256,13 @@ function onEvent(frame) {
     case 'executed_function':
       transcript.callState(frame.content.call_id, frame.content.is_exec_success ? 'done' : 'failed');
       break;
+    case 'group_chat_run_chat':
+    case 'select_speaker':
+    case 'select_speaker_invalid_input':
+    case 'select_speaker_try_count_exceeded':
+    case 'group_chat_resume':
+      transcript.groupChat(frame);
+      break;
     case 'no_human_input':
       note('info', 'No human input received: the agents go on with an automatic reply.');
       break;

@@ -1,12 +1,15 @@
 // @ts-check
 // The conversation as the page shows it: agents' messages (Markdown, streamed or not, each once), tool calls and
-// results, prints, and the human's own messages. One Transcript per chat; app.js feeds it the session's events.
+// results, who speaks next in a group chat, prints, and the human's own messages. One Transcript per chat; app.js feeds it the session's events.
 import { showMarkdown } from './markdown.js';
-import { append, bubble, el, keepScrolled, log, toolCallCard, toolResultCard } from './view.js';
+import { append, bubble, el, keepScrolled, log, note, toolCallCard, toolResultCard } from './view.js';
 
 /**
  * @typedef {import('../dist/protocol/events.js').AgentEvent} AgentEvent
  * @typedef {import('./view.js').Bubble} Bubble
+ * @typedef {import('../dist/protocol/events.js').EventOf<
+ *   'group_chat_run_chat' | 'select_speaker' | 'select_speaker_invalid_input' |
+ *   'select_speaker_try_count_exceeded' | 'group_chat_resume'>} GroupChatEvent
  */
 /**
  * @template {AgentEvent['type']} T
@@ -207,6 +210,45 @@ export class Transcript {
     if (!call) return;
     call.badge.dataset.state = state;
     call.badge.textContent = state === 'running' ? 'running…' : state;
+  }
+
+  /**
+   * A group chat's own events: who its manager lets speak next (a line above that agent's message), the agents
+   * numbered for the person's choice of the next speaker (the question that follows counts them so), a wrong or
+   * missing choice, a resumed group chat.
+   * @param {GroupChatEvent} event
+   */
+  groupChat(event) {
+    switch (event.type) {
+      case 'group_chat_run_chat': {
+        const line = el('div', 'note speaker');
+        line.append('Next speaker: ', el('strong', 'speaker-name', event.content.speaker));
+        append(line);
+        break;
+      }
+      case 'select_speaker': {
+        const list = el('ol', 'speaker-choices');
+        for (const name of event.content.agents) list.appendChild(el('li', undefined, name));
+        const box = el('div', 'note choices');
+        box.append(el('div', undefined, 'Please select the next speaker from the following list:'), list);
+        append(box);
+        break;
+      }
+      case 'select_speaker_invalid_input':
+        note('error', `Invalid input. Please enter a number between 1 and ${event.content.agents.length}.`);
+        break;
+      case 'select_speaker_try_count_exceeded':
+        note(
+          'info',
+          `You have tried ${event.content.try_count} times. The next speaker will be selected automatically.`,
+        );
+        break;
+      case 'group_chat_resume': {
+        const { messages, last_speaker_name: name } = event.content;
+        note('info', `Group chat resumed from ${messages.length} messages; the last speaker is ${name}.`);
+        break;
+      }
+    }
   }
 
   /** @param {ContentOf<'print'>} content */

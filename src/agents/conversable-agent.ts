@@ -118,6 +118,11 @@ export class ConversableAgent implements Agent {
     return this.#functionMap.has(name);
   }
 
+  /** The names of the tools this agent runs (AutoGen's `function_map` keys). */
+  get functionNames(): string[] {
+    return [...this.#functionMap.keys()];
+  }
+
   /** Asks the human through the current IOStream and records the answer in the chat's `humanInput`. */
   async getHumanInput(prompt: string): Promise<string> {
     const io = IOStream.getDefault();
@@ -239,6 +244,19 @@ export class ConversableAgent implements Agent {
       agent.#replyAtReceive.set(partner, replyAtReceive);
       if (clearHistory) agent.clearHistory(partner);
     }
+    this.chatStarting(recipient, clearHistory);
+    recipient.chatStarting(this, clearHistory);
+  }
+
+  /**
+   * Called on both agents of a chat as it starts, once their state with each other is reset (AutoGen's
+   * `_prepare_chat`): a subclass readies what it keeps per chat, as GroupChatManager readies its group.
+   */
+  protected chatStarting(_partner: ConversableAgent, _clearHistory: boolean): void {}
+
+  /** Says why the current chat ended, for its ChatResult and `chat_end`: for a subclass that ends chats itself. */
+  protected setTerminationReason(reason: string): void {
+    if (this.#chat !== undefined) this.#chat.terminationReason = reason;
   }
 
   async #initMessage(message: AgentMessage | undefined): Promise<AgentMessage> {

@@ -8,6 +8,21 @@ export {
 } from './assistant-agent.js';
 export { lastMessageSummary, type ChatResult } from './chat-result.js';
 export { ConversableAgent } from './conversable-agent.js';
+export { GroupChat, type AgentByNameOptions } from './group-chat.js';
+export {
+  DEFAULT_SELECT_SPEAKER_AUTO_MULTIPLE_TEMPLATE,
+  DEFAULT_SELECT_SPEAKER_AUTO_NONE_TEMPLATE,
+  DEFAULT_SELECT_SPEAKER_MESSAGE_TEMPLATE,
+  DEFAULT_SELECT_SPEAKER_PROMPT_TEMPLATE,
+  SPEAKER_SELECTION_METHODS,
+  type GroupChatOptions,
+  type SpeakerSelectionFunction,
+  type SpeakerSelectionMethodName,
+  type SpeakerTransitions,
+} from './group-chat-options.js';
+export { GroupChatManager, type GroupChatManagerOptions, type ResumedGroupChat } from './group-chat-manager.js';
+export type { GroupChatResumeOptions } from './group-chat-resume.js';
+export { MANUAL_SELECTION_PROMPT } from './speaker-selection.js';
 export type { InitiateChatOptions, SummaryArgs, SummaryMethod } from './initiate-chat-options.js';
 export { registerFunction, type RegisterFunctionOptions } from './register-function.js';
 export {

@@ -179,6 +179,36 @@ export interface NoHumanInputEvent {
   content: { sender: string; recipient: string };
 }
 
+/** A group chat's manager chose who speaks next (AG2's GroupChatRunChatEvent). Text mode: AutoGen's green line. */
+export interface GroupChatRunChatEvent {
+  readonly type: 'group_chat_run_chat';
+  content: { speaker: string };
+}
+
+/** A group chat asks the human to choose the next speaker (manual selection): the numbered list comes first. */
+export interface SelectSpeakerEvent {
+  readonly type: 'select_speaker';
+  content: { agents: string[] };
+}
+
+/** The human's choice of the next speaker was not a number from the list. */
+export interface SelectSpeakerInvalidInputEvent {
+  readonly type: 'select_speaker_invalid_input';
+  content: { agents: string[] };
+}
+
+/** The human gave no valid choice of the next speaker in time: the group chat chooses by itself. */
+export interface SelectSpeakerTryCountExceededEvent {
+  readonly type: 'select_speaker_try_count_exceeded';
+  content: { try_count: number; agents: string[] };
+}
+
+/** A group chat was prepared from earlier messages (`GroupChatManager.resume`). */
+export interface GroupChatResumeEvent {
+  readonly type: 'group_chat_resume';
+  content: { last_speaker_name: string; messages: ChatMessage[] };
+}
+
 /** The server waits for the client's answer; reply with an `input_response` carrying the same id. */
 export interface InputRequestEvent {
   readonly type: 'input_request';
@@ -253,6 +283,11 @@ export type AgentEvent =
   | ExecutedFunctionEvent
   | UsingAutoReplyEvent
   | NoHumanInputEvent
+  | GroupChatRunChatEvent
+  | SelectSpeakerEvent
+  | SelectSpeakerInvalidInputEvent
+  | SelectSpeakerTryCountExceededEvent
+  | GroupChatResumeEvent
   | InputRequestEvent
   | ChatEndEvent
   | UsageSummaryEvent
@@ -283,6 +318,11 @@ export const EVENT_TYPES = [
   'executed_function',
   'using_auto_reply',
   'no_human_input',
+  'group_chat_run_chat',
+  'select_speaker',
+  'select_speaker_invalid_input',
+  'select_speaker_try_count_exceeded',
+  'group_chat_resume',
   'input_request',
   'chat_end',
   'usage_summary',

@@ -91,6 +91,23 @@ export function renderText(event: AgentEvent, options: TextRenderOptions = {}): 
       return [banner('USING AUTO REPLY...', 'red', color)];
     case 'no_human_input':
       return [banner('NO HUMAN INPUT RECEIVED.', 'red', color)];
+    case 'group_chat_run_chat':
+      return [paint(`\nNext speaker: ${event.content.speaker}\n`, 'green', color) + '\n'];
+    case 'select_speaker':
+      return [
+        'Please select the next speaker from the following list:\n',
+        ...event.content.agents.map((agent, i) => `${i + 1}: ${agent}\n`),
+      ];
+    case 'select_speaker_invalid_input':
+      return [`Invalid input. Please enter a number between 1 and ${event.content.agents.length}.\n`];
+    case 'select_speaker_try_count_exceeded':
+      return [`You have tried ${event.content.try_count} times. The next speaker will be selected automatically.\n`];
+    case 'group_chat_resume': {
+      const { messages, last_speaker_name: name } = event.content;
+      return [
+        `Prepared group chat with ${messages.length} messages, the last speaker is ${paint(name, 'yellow', color)}\n`,
+      ];
+    }
     case 'input_request':
       return event.content.prompt === '' ? [] : [event.content.prompt];
     case 'error':
