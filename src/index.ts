@@ -85,6 +85,7 @@ export {
   SessionClosedError,
   ServerError,
   ClientFrameError,
+  CodeExecutionError,
   WIRE_ERROR_CODES,
 } from './errors.js';
 export type { AgentwsErrorCode, WireErrorCode } from './errors.js';

@@ -7,6 +7,7 @@ export {
   type AssistantAgentOptions,
 } from './assistant-agent.js';
 export { lastMessageSummary, type ChatResult } from './chat-result.js';
+export * from './coding/index.js';
 export { ConversableAgent } from './conversable-agent.js';
 export type { InitiateChatOptions, SummaryArgs, SummaryMethod } from './initiate-chat-options.js';
 export { registerFunction, type RegisterFunctionOptions } from './register-function.js';

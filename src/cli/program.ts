@@ -128,6 +128,10 @@ export function createProgram(io: CliIO, state: CliState): Command {
       seconds,
       5,
     )
+    .option(
+      '--allow-code-execution',
+      'let agents run the code blocks they are sent, on this machine (needs --token off loopback)',
+    )
     .option('--no-web', 'do not serve the web chat page')
     .addOption(new Option('-q, --quiet', 'print errors only').conflicts('verbose'))
     .option('--verbose', 'print more: debug lines, stack traces')
@@ -158,6 +162,7 @@ export function createProgram(io: CliIO, state: CliState): Command {
           shutdownGrace: opts.shutdownGrace as number,
           resumeWindow: opts.resumeWindow as number | undefined,
           maxLogBytes: opts.maxLogBytes as number | undefined,
+          allowCodeExecution: opts.allowCodeExecution === true,
         },
         io,
       );

@@ -39,6 +39,8 @@ export interface ServeOptions {
   /** Seconds a JSON session outlives its connection for a resume; 0 aborts on disconnect. */
   resumeWindow?: number;
   maxLogBytes?: number;
+  /** Let agents run the code blocks they are sent (refused on a non-loopback host without a token). */
+  allowCodeExecution: boolean;
 }
 
 /** The models `serve` uses, where they came from, and how to stop them (the `--demo` model runs in-process). */
@@ -107,6 +109,7 @@ function printBanner(
   if (options.token !== undefined) {
     log.info('  auth:   token required (Authorization: Bearer <token>; the page takes it as #token=<token>)');
   }
+  if (options.allowCodeExecution) log.info(paint.red.bold('  code:   CODE EXECUTION ALLOWED (--allow-code-execution)'));
   log.info(paint.gray('Press Ctrl-C to stop.'));
 }
 
@@ -156,6 +159,7 @@ export async function serve(options: ServeOptions, io: CliIO): Promise<number> {
       shutdownGraceMs: Math.round(options.shutdownGrace * 1000),
       resumeWindowMs: options.resumeWindow === undefined ? undefined : Math.round(options.resumeWindow * 1000),
       maxLogBytes: options.maxLogBytes,
+      allowCodeExecution: options.allowCodeExecution,
       web: options.web ? createWebPage({ demo: options.demo }) : false,
       logger: log,
       // Whatever they look like: keys without the `sk-` shape are caught by value only.
@@ -174,6 +178,14 @@ export async function serve(options: ServeOptions, io: CliIO): Promise<number> {
   // arriving with no handler would kill the process instead of stopping it gracefully.
   const stopped = untilStopped(server, models, options, io, log);
   printBanner(log, server, models, agent, { ...options, token }, io.stdout.isTTY === true);
+  if (options.allowCodeExecution) {
+    log.warn(
+      `code execution is ON: agents whose codeExecutionConfig enables it run the code blocks they are sent, on this ` +
+        `machine as the user running agentws, for anyone who can open a session` +
+        (token === undefined ? '' : ' with the token') +
+        `. Secrets are removed from the code's environment, but it can read what this user can. See docs/code-execution.md.`,
+    );
+  }
   return stopped;
 }
 
