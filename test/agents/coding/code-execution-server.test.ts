@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AssistantAgent, LocalCommandLineCodeExecutor, UserProxyAgent } from '../../../src/agents/index.js';
 import { ServerError } from '../../../src/errors.js';
-import type { HumanInputMode, WireFrame } from '../../../src/protocol/events.js';
+import type { HumanInputMode, ServerFrame, WireFrame } from '../../../src/protocol/events.js';
 import { JSON_SUBPROTOCOL } from '../../../src/protocol/events.js';
 import { runServer, type AgentwsServer, type ServerOptions } from '../../../src/server/agentws-server.js';
 import { silentLogger } from '../../../src/server/logger.js';
@@ -57,7 +57,9 @@ async function serve(options: Partial<ServerOptions>, humanInputMode: HumanInput
 }
 
 function textFrom(frames: WireFrame[], sender: string): string[] {
-  return frames.flatMap((f) => (f.type === 'text' && f.content.sender === sender ? [f.content.content ?? ''] : []));
+  return (frames as ServerFrame[]).flatMap((f) =>
+    f.type === 'text' && f.content.sender === sender ? [f.content.content ?? ''] : [],
+  );
 }
 
 describe('allowCodeExecution', () => {
