@@ -25,12 +25,12 @@ import {
   checkTimeout,
   DEFAULT_EXECUTION_POLICY,
   DEFAULT_MAX_OUTPUT_BYTES,
-  prepareWorkDir,
   resolvePolicies,
 } from './executor-options.js';
 import { exitCodeOf, spawnFailure, truncationNote } from './local-command-line-code-executor.js';
 import { MarkdownCodeExtractor } from './markdown-code-extractor.js';
 import { runCommand, type CommandOutcome } from './run-command.js';
+import { WorkFolder } from './work-folder.js';
 
 /** Options of {@link DockerCommandLineCodeExecutor}. */
 export interface DockerCommandLineCodeExecutorOptions {
@@ -105,10 +105,10 @@ export class DockerCommandLineCodeExecutor implements CodeExecutor {
   readonly image: string;
   readonly containerName: string;
   readonly timeout: number;
-  readonly workDir: string;
   readonly bindDir: string;
   readonly executionPolicies: Readonly<Record<string, boolean>>;
   readonly codeExtractor: CodeExtractor = new MarkdownCodeExtractor();
+  readonly #folder: WorkFolder;
   readonly #autoRemove: boolean;
   readonly #stopContainer: boolean;
   readonly #maxOutputBytes: number;
@@ -121,8 +121,8 @@ export class DockerCommandLineCodeExecutor implements CodeExecutor {
     this.image = options.image ?? 'python:3-slim';
     this.containerName = options.containerName ?? `agentws-code-exec-${randomUUID()}`;
     this.timeout = checkTimeout(CLASS, options.timeout ?? 60);
-    this.workDir = prepareWorkDir(CLASS, options.workDir).workDir;
-    this.bindDir = path.resolve(options.bindDir ?? this.workDir);
+    this.#folder = new WorkFolder(CLASS, options.workDir);
+    this.bindDir = path.resolve(options.bindDir ?? this.#folder.path);
     this.executionPolicies = resolvePolicies(CLASS, options.executionPolicies);
     this.#maxOutputBytes = checkMaxOutputBytes(CLASS, options.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES);
     this.#autoRemove = options.autoRemove ?? true;
@@ -136,6 +136,11 @@ export class DockerCommandLineCodeExecutor implements CodeExecutor {
         throw new DefinitionError('CODE_EXECUTION_INVALID', `${CLASS} option '${name}' is not a valid Docker name.`);
       }
     }
+  }
+
+  /** Where blocks are saved (mounted at `/workspace`): `workDir`, or the temporary folder made on the first run. */
+  get workDir(): string {
+    return this.#folder.path;
   }
 
   /**
@@ -207,7 +212,10 @@ export class DockerCommandLineCodeExecutor implements CodeExecutor {
     if (exitCodeOf(outcome) !== 0) throw this.#unavailable('Failed to restart container', outcome);
   }
 
-  /** Stops the container (removed too with `autoRemove`); the next run starts a new one. */
+  /**
+   * Stops the container (removed too with `autoRemove`) and removes a temporary working folder; the next run starts
+   * anew.
+   */
   async stop(): Promise<void> {
     const started = this.#started;
     this.#started = undefined;
@@ -217,6 +225,7 @@ export class DockerCommandLineCodeExecutor implements CodeExecutor {
     await started.catch(() => {});
     await this.#dockerCommand(['stop', this.containerName]);
     if (this.#autoRemove) await this.#dockerCommand(['rm', '-f', this.containerName]);
+    this.#folder.remove();
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
@@ -238,14 +247,15 @@ export class DockerCommandLineCodeExecutor implements CodeExecutor {
     if (!status.running) {
       throw new CodeExecutionError(
         'CODE_EXECUTION_UNAVAILABLE',
-        `Code execution is set to run in Docker, but Docker is not running (${status.reason}). Start Docker, or use ` +
-          `the local executor (codeExecutionConfig: { executor: 'local' }).`,
+        `Code execution is set to run in Docker, but Docker is not running (${status.reason}). Start Docker, or run ` +
+          `code on this machine: codeExecutionConfig { executor: 'local' } (with AutoGen's older keys, useDocker: false).`,
       );
     }
     if (exitCodeOf(await this.#dockerCommand(['image', 'inspect', this.image])) !== 0) {
       const pulled = await this.#dockerCommand(['pull', this.image]);
       if (exitCodeOf(pulled) !== 0) throw this.#unavailable(`Cannot pull image ${this.image}`, pulled);
     }
+    await this.#folder.ready();
     const created = await this.#dockerCommand([
       'create',
       '--name',

@@ -1,6 +1,3 @@
-import { mkdirSync, mkdtempSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import * as path from 'node:path';
 import { DefinitionError } from '../../errors.js';
 
 /** Output kept per run by default: enough for any useful result, bounded for the model's context and the wire. */
@@ -65,26 +62,6 @@ export function resolvePolicies(className: string, given: unknown): Record<strin
     policies[language] = run;
   }
   return policies;
-}
-
-/**
- * The working folder: `workDir` created if missing (its parent must exist, as AutoGen's `mkdir(exist_ok=True)`), or
- * a new temporary folder when none is given; `created` says whether the executor made a temporary one to remove.
- */
-export function prepareWorkDir(className: string, workDir: unknown): { workDir: string; temporary: boolean } {
-  if (workDir === undefined) return { workDir: mkdtempSync(path.join(tmpdir(), 'agentws-code-')), temporary: true };
-  if (typeof workDir !== 'string' || workDir === '') throw invalid(className, 'workDir', 'must be a folder path.');
-  try {
-    mkdirSync(workDir);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') {
-      throw invalid(className, 'workDir', `'${workDir}' cannot be created: its parent folder does not exist.`);
-    }
-    if (code !== 'EEXIST') throw invalid(className, 'workDir', `'${workDir}' cannot be created (${code}).`);
-  }
-  if (!statSync(workDir).isDirectory()) throw invalid(className, 'workDir', `'${workDir}' is not a folder.`);
-  return { workDir, temporary: false };
 }
 
 /** Options object check shared by the executors: an object (or nothing) with known keys only. */

@@ -1,9 +1,10 @@
-import { mkdir } from 'node:fs/promises';
+import { mkdir, mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
 import { PYTHON_VARIANTS, TIMEOUT_MSG } from './code-utils.js';
 import type { ResolvedCodeExecution } from './code-execution-config.js';
 import { DockerCommandLineCodeExecutor } from './docker-command-line-code-executor.js';
 import { executeCode } from './execute-code.js';
-import { prepareWorkDir } from './executor-options.js';
 
 /** The older keys of a code-execution config, checked. */
 export type LegacyCodeExecution = Extract<ResolvedCodeExecution, { kind: 'legacy' }>;
@@ -61,7 +62,7 @@ export class LegacyCodeRunner {
   #folder(): Promise<string> {
     const given = this.#config.workDir;
     this.#workDir ??= (async () => {
-      if (given === undefined) return prepareWorkDir('codeExecutionConfig', undefined).workDir;
+      if (given === undefined) return mkdtemp(path.join(tmpdir(), 'agentws-code-'));
       await mkdir(given, { recursive: true });
       return given;
     })();

@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import { rmSync } from 'node:fs';
 import { constants } from 'node:os';
 import * as path from 'node:path';
 import { CodeExecutionError } from '../../errors.js';
@@ -27,11 +26,11 @@ import {
   checkTimeout,
   DEFAULT_EXECUTION_POLICY,
   DEFAULT_MAX_OUTPUT_BYTES,
-  prepareWorkDir,
   resolvePolicies,
 } from './executor-options.js';
 import { MarkdownCodeExtractor } from './markdown-code-extractor.js';
 import { runCommand, type CommandOutcome } from './run-command.js';
+import { WorkFolder } from './work-folder.js';
 
 /** Options of {@link LocalCommandLineCodeExecutor}. */
 export interface LocalCommandLineCodeExecutorOptions {
@@ -109,10 +108,9 @@ export class LocalCommandLineCodeExecutor implements CodeExecutor {
   static readonly SUPPORTED_LANGUAGES = SUPPORTED_LANGUAGES;
 
   readonly timeout: number;
-  readonly workDir: string;
   readonly executionPolicies: Readonly<Record<string, boolean>>;
   readonly codeExtractor: CodeExtractor;
-  readonly #temporary: boolean;
+  readonly #folder: WorkFolder;
   readonly #options: LocalCommandLineCodeExecutorOptions;
   readonly #maxOutputBytes: number;
   readonly #pythonCommand: string;
@@ -123,11 +121,14 @@ export class LocalCommandLineCodeExecutor implements CodeExecutor {
     this.#maxOutputBytes = checkMaxOutputBytes(CLASS, options.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES);
     this.executionPolicies = resolvePolicies(CLASS, options.executionPolicies);
     this.#pythonCommand = options.pythonCommand ?? 'python3';
-    const { workDir, temporary } = prepareWorkDir(CLASS, options.workDir);
-    this.workDir = workDir;
-    this.#temporary = temporary;
+    this.#folder = new WorkFolder(CLASS, options.workDir);
     this.#options = options;
     this.codeExtractor = new MarkdownCodeExtractor({ pythonCommand: this.#pythonCommand });
+  }
+
+  /** Where blocks are saved and run: `workDir`, or the temporary folder made on the first run. */
+  get workDir(): string {
+    return this.#folder.path;
   }
 
   /**
@@ -159,6 +160,7 @@ export class LocalCommandLineCodeExecutor implements CodeExecutor {
     options: ExecuteCodeBlocksOptions = {},
   ): Promise<CommandLineCodeResult> {
     assertCodeExecutionAllowed();
+    await this.#folder.ready();
     let output = '';
     let exitCode = 0;
     const files: string[] = [];
@@ -232,7 +234,7 @@ export class LocalCommandLineCodeExecutor implements CodeExecutor {
 
   /** Removes the working folder when the executor made it (no `workDir` given); a given one is left as it is. */
   close(): void {
-    if (this.#temporary) rmSync(this.workDir, { recursive: true, force: true });
+    this.#folder.remove();
   }
 
   #environment(secrets: readonly string[] = []): NodeJS.ProcessEnv {

@@ -298,6 +298,23 @@ describe('policies', () => {
   });
 });
 
+describe('DockerCommandLineCodeExecutor without Docker', () => {
+  it('says so when it runs, and what to do instead, having started nothing', async () => {
+    const executor = CLASSES[1].make({ dockerCommand: 'agentws-no-such-docker' });
+    expect(await dockerStatus('agentws-no-such-docker')).toEqual({
+      running: false,
+      reason: 'agentws-no-such-docker: command not found. Install it on the machine that runs agentws.',
+    });
+    const run = executor.executeCodeBlocks([{ code: 'print(1)', language: 'python' }]);
+    await expect(run).rejects.toMatchObject({ code: 'CODE_EXECUTION_UNAVAILABLE' });
+    await expect(run).rejects.toThrow(
+      'Code execution is set to run in Docker, but Docker is not running (agentws-no-such-docker: command not found. ' +
+        "Install it on the machine that runs agentws.). Start Docker, or run code on this machine: codeExecutionConfig { executor: 'local' }",
+    );
+    expect(existsSync(executor.workDir)).toBe(false);
+  });
+});
+
 describe('LocalCommandLineCodeExecutor.sanitizeCommand', () => {
   it.each([
     ['bash', 'rm -rf /', "Use of 'rm -rf' command is not allowed."],
