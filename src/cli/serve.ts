@@ -1,5 +1,6 @@
 import * as path from 'node:path';
 import { config as loadDotenv } from 'dotenv';
+import { keepOutOfCodeEnvironment } from '../agents/coding/child-environment.js';
 import { describeConfig, type LlmConfigEntry } from '../llm/config-list.js';
 import type { AgentwsServer } from '../server/agentws-server.js';
 import { runServer } from '../server/agentws-server.js';
@@ -141,6 +142,9 @@ export async function serve(options: ServeOptions, io: CliIO): Promise<number> {
         }),
         close: async () => {},
       };
+  if (options.allowCodeExecution) {
+    keepOutOfCodeEnvironment([token, ...models.configList.map((entry) => entry.api_key)]);
+  }
   let server: AgentwsServer;
   let agent: string;
   try {

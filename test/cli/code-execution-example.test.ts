@@ -66,11 +66,14 @@ describe('examples/code-execution.mjs', () => {
     );
   });
 
-  it("keeps the server's secrets out of the code's environment: the token, the config list's key, OPENAI_API_KEY", async () => {
+  it("keeps the server's secrets out of the code's environment: the token, the config list's keys, OPENAI_API_KEY", async () => {
     const env = {
       AGENTWS_TOKEN: TOKEN,
       OPENAI_API_KEY: 'sk-environment-key-never-seen',
       MY_SERVICE_PASSWORD: 'pw-0123456789',
+      // Innocent names: these go by value, as serve registers its token and its config list's keys.
+      SERVE_SETTING: TOKEN,
+      LLM_SETTING: `prefix-${API_KEY}`,
     };
     const { uri } = await startServe(['--allow-code-execution', '--on-connect', EXAMPLE], { cwd: work.dir, env });
     fake.enqueue(
@@ -86,7 +89,7 @@ describe('examples/code-execution.mjs', () => {
     for (const secret of [TOKEN, API_KEY, env.OPENAI_API_KEY, env.MY_SERVICE_PASSWORD]) {
       expect(output).not.toContain(secret);
     }
-    expect(output).not.toMatch(/^(AGENTWS_TOKEN|OPENAI_API_KEY|MY_SERVICE_PASSWORD) /m);
+    expect(output).not.toMatch(/^(AGENTWS_TOKEN|OPENAI_API_KEY|MY_SERVICE_PASSWORD|SERVE_SETTING|LLM_SETTING) /m);
   });
 });
 

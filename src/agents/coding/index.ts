@@ -1,4 +1,4 @@
-export { childEnvironment, SECRET_VARIABLE_NAME } from './child-environment.js';
+export { childEnvironment, keepOutOfCodeEnvironment, SECRET_VARIABLE_NAME } from './child-environment.js';
 export type { CodeExecutionConfig } from './code-execution-config.js';
 export {
   generateCodeExecutionReply,

@@ -5,6 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   childEnvironment,
   ConversableAgent,
+  keepOutOfCodeEnvironment,
   LocalCommandLineCodeExecutor,
   UserProxyAgent,
 } from '../../../src/agents/index.js';
@@ -38,6 +39,13 @@ afterEach(() => rmSync(workDir, { recursive: true, force: true }));
 describe('childEnvironment', () => {
   it('removes credentials by name, agentws variables and the config list, and any variable holding a known secret', () => {
     expect(childEnvironment(ENV, [API_KEY])).toEqual({ PATH: ENV.PATH, HOME: ENV.HOME, LANG: ENV.LANG });
+  });
+
+  it("also removes variables holding the process's registered secrets (serve's token and config list keys)", () => {
+    const token = `registered-${Math.random().toString(36).slice(2)}-0123456789`;
+    expect(childEnvironment({ SETTING: token })).toEqual({ SETTING: token });
+    keepOutOfCodeEnvironment([token, undefined, 'short']);
+    expect(childEnvironment({ SETTING: token, OTHER: 'short' })).toEqual({ OTHER: 'short' });
   });
 
   it('keeps a variable holding a short value that happens to equal a secret-ish string (under 8 characters)', () => {
