@@ -20,6 +20,9 @@ export const AGENTWS_ERROR_CODES = [
   'PROTOCOL_ERROR',
   'STORE_UNAVAILABLE',
   'SPEAKER_SELECTION_FAILED',
+  'CODE_EXECUTION_INVALID',
+  'CODE_EXECUTION_REFUSED',
+  'CODE_EXECUTION_UNAVAILABLE',
 ] as const;
 
 /** The `code` of every error agentws throws. */
@@ -125,6 +128,14 @@ export class ClientFrameError extends AgentwsError {
     super('PROTOCOL_ERROR', message, options);
   }
 }
+
+/**
+ * Code execution could not run: `CODE_EXECUTION_REFUSED` (the IOStream does not allow it, as on a server started
+ * without --allow-code-execution, or a shell command was judged dangerous) or `CODE_EXECUTION_UNAVAILABLE` (its
+ * runtime is missing: no Docker daemon, an image that cannot be pulled). Bad `codeExecutionConfig` or executor options
+ * are a {@link DefinitionError} with code `CODE_EXECUTION_INVALID`.
+ */
+export class CodeExecutionError extends AgentwsError {}
 
 /** True for errors that mean "the run was stopped from outside" rather than "something broke". */
 export function isAbortError(error: unknown): boolean {

@@ -94,6 +94,7 @@ export {
   ServerError,
   ClientFrameError,
   SpeakerSelectionError,
+  CodeExecutionError,
   WIRE_ERROR_CODES,
 } from './errors.js';
 export type { AgentwsErrorCode, WireErrorCode } from './errors.js';

@@ -263,6 +263,17 @@ function onEvent(frame) {
     case 'group_chat_resume':
       transcript.groupChat(frame);
       break;
+    case 'execute_code_block': {
+      const { recipient, code_block_count: index, language } = frame.content;
+      note('info', `${recipient} runs code block ${index} (${language || 'unknown language'})…`);
+      break;
+    }
+    case 'generate_code_execution_reply': {
+      const { recipient, code_block_languages: languages } = frame.content;
+      const what = languages.length === 1 ? 'a code block' : `${languages.length} code blocks`;
+      note('info', `${recipient} runs ${what} (${languages.map((l) => l || 'unknown language').join(', ')})…`);
+      break;
+    }
     case 'no_human_input':
       note('info', 'No human input received: the agents go on with an automatic reply.');
       break;

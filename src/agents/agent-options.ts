@@ -2,6 +2,7 @@ import { DefinitionError } from '../errors.js';
 import type { LlmConfig } from '../llm/llm-client.js';
 import type { ChatMessage, HumanInputMode } from '../protocol/events.js';
 import type { AgentMessage } from './agent.js';
+import type { CodeExecutionConfig } from './coding/code-execution-config.js';
 
 /** Options of `ConversableAgent` (AutoGen's constructor arguments, camelCased). */
 export interface ConversableAgentOptions {
@@ -21,6 +22,11 @@ export interface ConversableAgentOptions {
   defaultAutoReply?: AgentMessage;
   /** What the agent does, for other agents. Default: the system message. */
   description?: string;
+  /**
+   * Run the code blocks of received messages (see docs/code-execution.md), or `false` for not at all. Code runs only
+   * where the current IOStream allows it (`agentws serve --allow-code-execution` on a server). Default: `false`.
+   */
+  codeExecutionConfig?: CodeExecutionConfig | false;
 }
 
 /** Options with every default applied. */
@@ -37,6 +43,7 @@ const OPTION_KEYS = new Set<string>([
   'isTerminationMsg',
   'defaultAutoReply',
   'description',
+  'codeExecutionConfig',
 ]);
 
 const DEFAULTS = {
@@ -46,6 +53,7 @@ const DEFAULTS = {
   maxConsecutiveAutoReply: 100,
   isTerminationMsg: (message: ChatMessage) => message.content === 'TERMINATE',
   defaultAutoReply: '',
+  codeExecutionConfig: false,
 } as const satisfies Partial<ConversableAgentOptions>;
 
 /** Drops keys whose value is `undefined`, so that they fall back to the defaults. */

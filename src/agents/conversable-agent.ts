@@ -15,6 +15,8 @@ import {
 import { executeToolCalls } from './execute-tool-calls.js';
 import { toLlmMessages, toReply, toStoredMessage } from './oai-messages.js';
 import type { Tool } from './tool.js';
+import { CodeExecution } from './coding/code-execution-reply.js';
+import type { CodeExecutor } from './coding/code-executor.js';
 
 export type { ConversableAgentOptions } from './agent-options.js';
 
@@ -50,6 +52,7 @@ export class ConversableAgent implements Agent {
   readonly #replyAtReceive = new Map<Agent, boolean>();
   readonly #llmTools = new Map<string, Tool>();
   readonly #functionMap = new Map<string, Tool>();
+  readonly #codeExecution: CodeExecution | undefined;
   #client: LlmClient | undefined;
   #chat: ChatState | undefined;
 
@@ -63,6 +66,12 @@ export class ConversableAgent implements Agent {
     this.maxConsecutiveAutoReply = resolved.maxConsecutiveAutoReply;
     this.#isTerminationMsg = resolved.isTerminationMsg;
     this.#defaultAutoReply = resolved.defaultAutoReply;
+    this.#codeExecution = CodeExecution.from(new.target.name, resolved.codeExecutionConfig);
+  }
+
+  /** The executor that runs received code blocks, when `codeExecutionConfig` has one (AutoGen's `code_executor`). */
+  get codeExecutor(): CodeExecutor | undefined {
+    return this.#codeExecution?.executor;
   }
 
   /** The history with `agent` (AutoGen's `chat_messages[agent]`). */
@@ -178,6 +187,12 @@ export class ConversableAgent implements Agent {
       const context = { agent: this, requester: sender, tools: this.#functionMap, iostream: io, signal };
       const toolReply = await executeToolCalls(last, context);
       if (toolReply !== null) return toolReply;
+    }
+    // AutoGen's order: after tool calls, before the model. All of it lives in coding/code-execution-reply.ts.
+    const code = await this.#codeExecution?.generateReply(this, history, sender);
+    if (code?.final) {
+      if (code.reply === null && this.#chat !== undefined) this.#chat.terminationReason = code.reason ?? null;
+      return code.reply;
     }
     const llmReply = await this.#generateLlmReply(history);
     return llmReply ?? this.#defaultAutoReply;

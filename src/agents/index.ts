@@ -7,6 +7,7 @@ export {
   type AssistantAgentOptions,
 } from './assistant-agent.js';
 export { lastMessageSummary, type ChatResult } from './chat-result.js';
+export * from './coding/index.js';
 export { ConversableAgent } from './conversable-agent.js';
 export { GroupChat, type AgentByNameOptions } from './group-chat.js';
 export {

@@ -133,6 +133,10 @@ export function createProgram(io: CliIO, state: CliState): Command {
       seconds,
       5,
     )
+    .option(
+      '--allow-code-execution',
+      'let agents run the code blocks they are sent, on this machine (needs --token off loopback)',
+    )
     .option('--no-web', 'do not serve the web chat page')
     .addOption(new Option('-q, --quiet', 'print errors only').conflicts('verbose'))
     .option('--verbose', 'print more: debug lines, stack traces')
@@ -164,6 +168,7 @@ export function createProgram(io: CliIO, state: CliState): Command {
           resumeWindow: opts.resumeWindow as number | undefined,
           maxLogBytes: opts.maxLogBytes as number | undefined,
           store: opts.store as string | undefined,
+          allowCodeExecution: opts.allowCodeExecution === true,
         },
         io,
       );

@@ -1,5 +1,6 @@
 import * as path from 'node:path';
 import { config as loadDotenv } from 'dotenv';
+import { keepOutOfCodeEnvironment } from '../agents/coding/child-environment.js';
 import { describeConfig, type LlmConfigEntry } from '../llm/config-list.js';
 import type { AgentwsServer } from '../server/agentws-server.js';
 import { runServer } from '../server/agentws-server.js';
@@ -42,6 +43,8 @@ export interface ServeOptions {
   /** Seconds a JSON session outlives its connection for a resume; 0 aborts on disconnect. */
   resumeWindow?: number;
   maxLogBytes?: number;
+  /** Let agents run the code blocks they are sent (refused on a non-loopback host without a token). */
+  allowCodeExecution: boolean;
 }
 
 /** The models `serve` uses, and where they came from. */
@@ -108,6 +111,7 @@ function printBanner(
   if (options.token !== undefined) {
     log.info('  auth:   token required (Authorization: Bearer <token>; the page takes it as #token=<token>)');
   }
+  if (options.allowCodeExecution) log.info(paint.red.bold('  code:   CODE EXECUTION ALLOWED (--allow-code-execution)'));
   log.info(paint.gray('Press Ctrl-C to stop.'));
 }
 
@@ -139,6 +143,9 @@ export async function serve(options: ServeOptions, io: CliIO): Promise<number> {
   const { onConnect, agent } = await chooseAgent(options, models.configList, io, log);
   const storeUrl = options.store ?? (io.env.AGENTWS_STORE || undefined);
   const store = storeUrl === undefined ? undefined : await RedisSessionStore.connect(storeUrl, { logger: log });
+  if (options.allowCodeExecution) {
+    keepOutOfCodeEnvironment([token, ...models.configList.map((entry) => entry.api_key)]);
+  }
   let server: AgentwsServer;
   try {
     server = await runServer({
@@ -155,6 +162,7 @@ export async function serve(options: ServeOptions, io: CliIO): Promise<number> {
       resumeWindowMs: options.resumeWindow === undefined ? undefined : Math.round(options.resumeWindow * 1000),
       maxLogBytes: options.maxLogBytes,
       store,
+      allowCodeExecution: options.allowCodeExecution,
       web: options.web ? createWebPage({ demo: options.demo }) : false,
       logger: log,
       // Whatever they look like: keys without the `sk-` shape are caught by value only.
@@ -176,6 +184,14 @@ export async function serve(options: ServeOptions, io: CliIO): Promise<number> {
   // arriving with no handler would kill the process instead of stopping it gracefully.
   const stopped = untilStopped(server, closeStore, options, io, log);
   printBanner(log, server, models, agent, { ...options, token }, io.stdout.isTTY === true, store?.where);
+  if (options.allowCodeExecution) {
+    log.warn(
+      `code execution is ON: agents whose codeExecutionConfig enables it run the code blocks they are sent, on this ` +
+        `machine as the user running agentws, for anyone who can open a session` +
+        (token === undefined ? '' : ' with the token') +
+        `. Secrets are removed from the code's environment, but it can read what this user can. See docs/code-execution.md.`,
+    );
+  }
   return stopped;
 }
 

@@ -167,6 +167,18 @@ export interface ExecutedFunctionEvent {
   };
 }
 
+/** An agent is about to run one code block (the older code-execution keys: one event per block, AG2's shape). */
+export interface ExecuteCodeBlockEvent {
+  readonly type: 'execute_code_block';
+  content: { code: string; language: string; code_block_count: number; recipient: string };
+}
+
+/** An agent is about to run a message's code blocks with its code executor (AG2's shape). */
+export interface GenerateCodeExecutionReplyEvent {
+  readonly type: 'generate_code_execution_reply';
+  content: { code_block_languages: string[]; sender: string | null; recipient: string };
+}
+
 /** An agent replies automatically (only printed when its human input mode is not NEVER). */
 export interface UsingAutoReplyEvent {
   readonly type: 'using_auto_reply';
@@ -281,6 +293,8 @@ export type AgentEvent =
   | ToolResponseEvent
   | ExecuteFunctionEvent
   | ExecutedFunctionEvent
+  | ExecuteCodeBlockEvent
+  | GenerateCodeExecutionReplyEvent
   | UsingAutoReplyEvent
   | NoHumanInputEvent
   | GroupChatRunChatEvent
@@ -316,6 +330,8 @@ export const EVENT_TYPES = [
   'tool_response',
   'execute_function',
   'executed_function',
+  'execute_code_block',
+  'generate_code_execution_reply',
   'using_auto_reply',
   'no_human_input',
   'group_chat_run_chat',

@@ -87,6 +87,18 @@ export function renderText(event: AgentEvent, options: TextRenderOptions = {}): 
     }
     case 'execute_function':
       return [banner(`EXECUTING FUNCTION ${event.content.func_name}...`, 'magenta', color)];
+    case 'execute_code_block': {
+      const { code_block_count: index, language } = event.content;
+      return [banner(`EXECUTING CODE BLOCK ${index} (inferred language is ${language})...`, 'red', color)];
+    }
+    case 'generate_code_execution_reply': {
+      const languages = event.content.code_block_languages;
+      const text =
+        languages.length === 1
+          ? `EXECUTING CODE BLOCK (inferred language is ${languages[0]})...`
+          : `EXECUTING ${languages.length} CODE BLOCKS (inferred languages are [${languages.join(', ')}])...`;
+      return [banner(text, 'red', color)];
+    }
     case 'using_auto_reply':
       return [banner('USING AUTO REPLY...', 'red', color)];
     case 'no_human_input':

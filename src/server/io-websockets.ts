@@ -36,6 +36,8 @@ export interface IOWebsocketsInit {
   inputTimeoutAction: InputTimeoutAction;
   /** Characters of type-ahead answers kept for input() calls not made yet. */
   maxBufferedBytes: number;
+  /** The endpoint's `allowCodeExecution`. Default false. */
+  allowCodeExecution?: boolean;
 }
 
 interface PendingInput {
@@ -59,6 +61,8 @@ export class IOWebsockets implements IOStream {
   readonly id: string;
   readonly mode: WireMode;
   readonly signal: AbortSignal;
+  /** Whether agents may run code in this session: the endpoint's `allowCodeExecution` (`serve --allow-code-execution`). */
+  readonly allowsCodeExecution: boolean;
   /** @internal The last `chat_end` this run emitted, for `run_completion`. */
   lastChatEnd: ChatEndEvent['content'] | undefined;
 
@@ -81,6 +85,7 @@ export class IOWebsockets implements IOStream {
     this.id = init.sessionId;
     this.mode = init.mode;
     this.signal = init.signal;
+    this.allowsCodeExecution = init.allowCodeExecution === true;
     this.#color = init.color;
     this.#sessionJson = JSON.stringify(init.sessionId);
     init.signal.addEventListener('abort', () => this.#rejectPending(), { once: true });

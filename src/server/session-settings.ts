@@ -45,4 +45,6 @@ export interface SessionSettings {
   onResume: (frame: ResumeFrame, connection: Connection, fresh: Session) => void;
   /** Scrubs secrets from error events and log lines. */
   redact: Redactor;
+  /** Whether agents may run code (each session's `iostream.allowsCodeExecution`). [false] */
+  allowCodeExecution?: boolean;
 }

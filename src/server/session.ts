@@ -123,6 +123,7 @@ export class Session {
       inputTimeoutMs: settings.inputTimeoutMs,
       inputTimeoutAction: settings.inputTimeoutAction,
       maxBufferedBytes: settings.maxBufferedBytes,
+      allowCodeExecution: settings.allowCodeExecution,
     });
     this.#attach(connection);
   }
