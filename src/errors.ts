@@ -19,6 +19,7 @@ export const AGENTWS_ERROR_CODES = [
   'MODULE_INVALID',
   'PROTOCOL_ERROR',
   'STORE_UNAVAILABLE',
+  'REPLAY_DIVERGED',
   'SPEAKER_SELECTION_FAILED',
   'CODE_EXECUTION_INVALID',
   'CODE_EXECUTION_REFUSED',
@@ -116,6 +117,16 @@ export class StoreError extends AgentwsError {}
 export class SpeakerSelectionError extends AgentwsError {
   constructor(message: string, options?: { cause?: unknown }) {
     super('SPEAKER_SELECTION_FAILED', message, options);
+  }
+}
+
+/**
+ * A run taken over by another process did not do what it did the first time, given the same recorded model replies,
+ * answers and tool results: its `onConnect` is not deterministic (docs/scaling.md). The run ends.
+ */
+export class ReplayDivergedError extends AgentwsError {
+  constructor(message: string) {
+    super('REPLAY_DIVERGED', message);
   }
 }
 

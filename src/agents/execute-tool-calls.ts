@@ -84,16 +84,23 @@ async function executeToolCall(call: ToolCall, context: ToolExecutionContext): P
     content = parsed.error;
   } else {
     args = parsed.args;
+    const toolArgs = args;
     // As in AutoGen, "EXECUTING FUNCTION" only when the function exists and its arguments parsed.
     iostream.send({ type: 'execute_function', content: { ...base, arguments: args } });
-    try {
-      content = await untilAborted(tool.call(args, { signal, agent: context.agent }), signal);
-      success = true;
-    } catch (error) {
-      if (error instanceof AbortedError) throw error;
-      if (signal.aborted) throw new AbortedError(undefined, { cause: error });
-      content = `Error: ${messageOf(error)}`;
-    }
+    const run = async (): Promise<{ content: string; success: boolean }> => {
+      try {
+        return {
+          content: await untilAborted(tool.call(toolArgs, { signal, agent: context.agent }), signal),
+          success: true,
+        };
+      } catch (error) {
+        if (error instanceof AbortedError) throw error;
+        if (signal.aborted) throw new AbortedError(undefined, { cause: error });
+        return { content: `Error: ${messageOf(error)}`, success: false };
+      }
+    };
+    // A durable run journals the result: a run taken over gets it replayed, and the tool never runs twice.
+    ({ content, success } = iostream.journal ? await iostream.journal.step('tool', run) : await run());
   }
   iostream.send({
     type: 'executed_function',

@@ -1,4 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
+import type { RunJournal } from './run-journal.js';
 import type { AgentEvent } from '../protocol/events.js';
 import { IOConsole } from './io-console.js';
 export type { PrintOptions } from './print-args.js';
@@ -28,6 +29,11 @@ export interface IOStream {
    * --allow-code-execution`). Absent means no, so a stream of your own must say `true` to allow it.
    */
   readonly allowsCodeExecution?: boolean;
+  /**
+   * Set for a durable run (a shared session store): model calls and tool runs go through it, so that another process
+   * can take the run over by replaying them (docs/scaling.md).
+   */
+  readonly journal?: RunJournal;
 }
 
 /**

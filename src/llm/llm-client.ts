@@ -64,8 +64,19 @@ export class LlmClient {
     return this.#usage.summary();
   }
 
-  /** One completion, trying the config list in order. Rejects with `AbortedError` or `LlmError`. */
+  /**
+   * One completion, trying the config list in order. Rejects with `AbortedError` or `LlmError`. In a durable run (a
+   * shared session store) the completion is journaled: a run taken over by another process gets it replayed.
+   */
   async create(req: CompletionRequest): Promise<CompletionResult> {
+    const journal = IOStream.getDefault().journal;
+    const { result, entry } = journal ? await journal.step('model', () => this.#create(req)) : await this.#create(req);
+    this.#usage.record(result, this.#config.prices[entry]);
+    return result;
+  }
+
+  /** {@link create}'s work, without the usage; `entry` is the index of the config entry that answered. */
+  async #create(req: CompletionRequest): Promise<{ result: CompletionResult; entry: number }> {
     const { signal } = req;
     if (signal?.aborted) throw new AbortedError('The model request was aborted before it started.');
     const { entries, cache } = this.#config;
@@ -90,8 +101,7 @@ export class LlmClient {
       if (cached !== undefined) {
         if (request.stream) replay(cached, events);
         events.end();
-        this.#usage.record(cached.result, this.#config.prices[i]);
-        return cached.result;
+        return { result: cached.result, entry: i };
       }
       const deltas: CachedDelta[] = [];
       if (key !== undefined && request.stream) request.sink = recordingSink(events, deltas);
@@ -125,9 +135,8 @@ export class LlmClient {
         continue;
       }
       events.end();
-      this.#usage.record(result, this.#config.prices[i]);
       if (key !== undefined) await this.#store(cache!, key, { v: 1, result, ...(request.stream ? { deltas } : {}) });
-      return result;
+      return { result, entry: i };
     }
     const count = entries.length;
     const message =

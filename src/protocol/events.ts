@@ -91,6 +91,16 @@ export interface ResumedEvent {
   };
 }
 
+/**
+ * agentws: the session's run was taken over by another process (the one running it died, or was restarted) and the
+ * step that was in flight when it stopped runs again. Discard the events with `discard_after < seq <=
+ * discard_through`: they were that step's first try; its second try follows this event.
+ */
+export interface StepRetriedEvent {
+  readonly type: 'step_retried';
+  content: { discard_after: number; discard_through: number };
+}
+
 /** agentws, connection frame (seq 0): the resume was refused; the server closes the connection next. */
 export interface ResumeFailedEvent {
   readonly type: 'resume_failed';
@@ -308,6 +318,7 @@ export type AgentEvent =
   | PongEvent
   | ResumedEvent
   | ResumeFailedEvent
+  | StepRetriedEvent
   | ErrorEvent
   | TerminationEvent
   | RunCompletionEvent;
@@ -345,6 +356,7 @@ export const EVENT_TYPES = [
   'pong',
   'resumed',
   'resume_failed',
+  'step_retried',
   'error',
   'termination',
   'run_completion',

@@ -126,6 +126,15 @@ export function renderText(event: AgentEvent, options: TextRenderOptions = {}): 
       return [banner(`ERROR: ${event.content.error}`, 'red', color)];
     case 'termination':
       return [banner(`RUN STOPPED (${event.content.reason}): ${event.content.termination_reason}`, 'red', color)];
+    case 'step_retried':
+      return [
+        banner(
+          `RETRYING: the run moved to another server; the step it was doing runs again (events after ` +
+            `${event.content.discard_after} are replaced)`,
+          'yellow',
+          color,
+        ),
+      ];
     case 'session':
     case 'reasoning':
     case 'executed_function':

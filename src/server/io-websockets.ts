@@ -7,6 +7,8 @@ import { isTerminalEvent } from '../protocol/events.js';
 import { encodeEvent } from '../protocol/json-codec.js';
 import { renderText } from '../protocol/text-renderer.js';
 import type { AgentwsServer, ServerOptions } from './agentws-server.js';
+import type { DurableRun } from './durable-run.js';
+import type { RunJournal } from '../io/run-journal.js';
 
 /** How a connection's events are written: AutoGen text frames, or `agentws.v1` JSON envelopes. */
 export type WireMode = 'text' | 'json';
@@ -36,6 +38,10 @@ export interface IOWebsocketsInit {
   inputTimeoutAction: InputTimeoutAction;
   /** Characters of type-ahead answers kept for input() calls not made yet. */
   maxBufferedBytes: number;
+  /** A durable run (shared store, JSON mode): its journal, and what it replays when taken over. */
+  durable?: DurableRun;
+  /** The seq of the last event sent already (a run taken over starts after the session event). [0] */
+  sent?: number;
   /** The endpoint's `allowCodeExecution`. Default false. */
   allowCodeExecution?: boolean;
 }
@@ -63,6 +69,8 @@ export class IOWebsockets implements IOStream {
   readonly signal: AbortSignal;
   /** Whether agents may run code in this session: the endpoint's `allowCodeExecution` (`serve --allow-code-execution`). */
   readonly allowsCodeExecution: boolean;
+  /** The run's journal when it is durable (a shared session store): see {@link RunJournal}. */
+  readonly journal: RunJournal | undefined;
   /** @internal The last `chat_end` this run emitted, for `run_completion`. */
   lastChatEnd: ChatEndEvent['content'] | undefined;
 
@@ -88,6 +96,19 @@ export class IOWebsockets implements IOStream {
     this.allowsCodeExecution = init.allowCodeExecution === true;
     this.#color = init.color;
     this.#sessionJson = JSON.stringify(init.sessionId);
+    this.#seq = init.sent ?? 0;
+    this.journal = init.durable;
+    init.durable?.bind({
+      get sent() {
+        return io.#seq;
+      },
+      jumpTo: (seq) => {
+        this.#seq = seq;
+      },
+      send: (event) => this.send(event),
+    });
+    // eslint-disable-next-line @typescript-eslint/no-this-alias -- the seq control's getter reads this stream's seq
+    const io = this;
     init.signal.addEventListener('abort', () => this.#rejectPending(), { once: true });
   }
 
@@ -128,7 +149,9 @@ export class IOWebsockets implements IOStream {
     if (event.type === 'chat_end') this.lastChatEnd = event.content;
     if (this.mode === 'json') {
       this.#seq += 1;
-      this.#sink.write(encodeEvent(event, this.#seq, this.#sessionJson), this.#seq);
+      const frame = encodeEvent(event, this.#seq, this.#sessionJson);
+      // A run taken over sends again what it sent before: the client has those events already.
+      if (this.#init.durable?.replayed(frame, this.#seq) !== true) this.#sink.write(frame, this.#seq);
     } else if (event.type === 'stream') {
       this.#seq += 1;
       this.#sink.write(event.content.content, this.#seq);
@@ -147,17 +170,32 @@ export class IOWebsockets implements IOStream {
    */
   input(prompt = '', options: InputOptions = {}): Promise<string> {
     if (this.signal.aborted) return Promise.reject(this.#abortError());
-    const early = this.#early.shift();
-    if (early !== undefined) {
-      this.#earlyChars -= early.length;
-      return Promise.resolve(early);
-    }
-    const id = randomUUID();
     const timeoutMs = this.#init.inputTimeoutMs;
-    this.send({
-      type: 'input_request',
-      content: { id, prompt, password: options.password === true, timeout_ms: timeoutMs },
-    });
+    const durable = this.#init.durable;
+    let id = '';
+    const ask = (): void => {
+      // A durable run's ids are the same when it is replayed: the client may be answering the first one.
+      id = durable ? `input-${this.#seq + 1}` : randomUUID();
+      this.send({
+        type: 'input_request',
+        content: { id, prompt, password: options.password === true, timeout_ms: timeoutMs },
+      });
+    };
+    const typedAhead = (): string | undefined => {
+      const early = this.#early.shift();
+      if (early !== undefined) this.#earlyChars -= early.length;
+      return early;
+    };
+    const answer = (): Promise<string> => this.#waitForAnswer(id, timeoutMs, options.signal);
+    if (durable) return durable.input(ask, answer, typedAhead);
+    const early = typedAhead();
+    if (early !== undefined) return Promise.resolve(early);
+    ask();
+    return answer();
+  }
+
+  #waitForAnswer(id: string, timeoutMs: number | null, outer: AbortSignal | undefined): Promise<string> {
+    if (this.signal.aborted) return Promise.reject(this.#abortError());
     return new Promise<string>((resolve, reject) => {
       const pending: PendingInput = { id, resolve, reject, timer: undefined, cleanup: undefined };
       this.#pending.push(pending);
@@ -166,7 +204,6 @@ export class IOWebsockets implements IOStream {
         pending.timer = setTimeout(() => this.#timeOut(pending), timeoutMs);
         pending.timer.unref();
       }
-      const outer = options.signal;
       if (outer) {
         const onAbort = (): void =>
           this.#settle(pending, undefined, new AbortedError('The input request was aborted.'));
@@ -178,6 +215,7 @@ export class IOWebsockets implements IOStream {
       }
     });
   }
+
 
   /**
    * @internal A plain answer (text mode: any frame; JSON mode: a non-JSON frame): goes to the oldest request, or is

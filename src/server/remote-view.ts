@@ -144,6 +144,12 @@ export class RemoteView {
       case 'taken':
         if (note.view === this.id) this.#close(CloseCode.TAKEN_OVER, 'resumed by another connection');
         return;
+      case 'restarted':
+        // The process running the session now does not know this connection holds it.
+        if (!this.#closed && this.#endCode === undefined) {
+          this.#store.command(this.sessionId, { type: 'attach', view: this.id });
+        }
+        return;
     }
   }
 

@@ -16,6 +16,8 @@ import { CEILING_FACTOR, SendQueue } from './send-queue.js';
 import { terminalEvent } from './terminal-event.js';
 import type { LogRead, RunCommand, SessionWriter } from '../store/session-store.js';
 import { tokenHash } from './upgrade-guard.js';
+import { DurableRun } from './durable-run.js';
+import type { JournalEntry } from '../io/run-journal.js';
 
 export type { OnConnect, SessionOutcome, SessionSettings } from './session-settings.js';
 
@@ -25,6 +27,12 @@ interface Attachment {
   out: SendQueue;
   /** The last seq this client has (a resume replayed the log up to it): later frames only. */
   after: number;
+}
+
+/** What a process taking a run over found of it in the shared store. */
+export interface RunTakeover {
+  frames: readonly (string | undefined)[];
+  journal: readonly JournalEntry[];
 }
 
 /** A resume reading the log: frames stored meanwhile, so the client gets them after the log's. */
@@ -53,6 +61,8 @@ export class Session {
   #remoteView: string | undefined;
   /** How the run closed its client's connection, once it ended. */
   #closeCode: number = CloseCode.NORMAL;
+  /** The run was taken over from another process: it replays, then goes on. */
+  readonly #takeover: boolean;
   /** The session event as its first client gets it, with the resume token (the store's copy has none). */
   #sessionFrame: string | undefined;
   /** Runs out the resume window while detached. */
@@ -75,18 +85,21 @@ export class Session {
    *   store already), or null.
    */
   constructor(
-    connection: Connection,
+    connection: Connection | undefined,
     id: string,
     mode: WireMode,
     color: boolean,
     settings: SessionSettings,
     resumeToken: string | null = null,
+    takeover?: RunTakeover,
   ) {
     this.id = id;
     this.#settings = settings;
     this.#rate = new FrameRate(settings.maxFramesPerSecond);
     this.#sessionJson = JSON.stringify(id);
-    this.#resumable = mode === 'json' && resumeToken !== null && settings.resumeWindowMs > 0;
+    this.#takeover = takeover !== undefined;
+    this.#resumable =
+      mode === 'json' && (resumeToken !== null || takeover !== undefined) && settings.resumeWindowMs > 0;
     this.#resumeToken = this.#resumable ? resumeToken : null;
     const sink: FrameSink = {
       get accepting() {
@@ -105,13 +118,23 @@ export class Session {
       },
       pending: (ids) => this.#writer?.pending(ids),
     };
-    if (this.#resumeToken !== null) {
-      this.#writer = settings.store.create(id, tokenHash(this.#resumeToken), {
+    if (this.#resumable) {
+      this.#writer = settings.store.create(id, takeover ? undefined : tokenHash(this.#resumeToken!), {
         durable: (frame, seq) => this.#toClient(frame, seq),
         failed: (error) => this.#storeFailed(error),
         command: (command) => this.#command(command),
       });
     }
+    // With a shared store the run is durable: journaled, so that another process can take it over.
+    const writer = this.#writer;
+    const durable =
+      writer && settings.store.loadRun
+        ? new DurableRun({
+            frames: takeover?.frames ?? [],
+            journal: takeover?.journal ?? [],
+            record: (entry) => writer.record(entry),
+          })
+        : undefined;
     // eslint-disable-next-line @typescript-eslint/no-this-alias -- the sink's getters read this session's state
     const session = this;
     this.iostream = new IOWebsockets({
@@ -124,8 +147,11 @@ export class Session {
       inputTimeoutAction: settings.inputTimeoutAction,
       maxBufferedBytes: settings.maxBufferedBytes,
       allowCodeExecution: settings.allowCodeExecution,
+      ...(durable ? { durable } : {}),
+      // A run taken over goes on after the session event, which its first client got.
+      ...(takeover ? { sent: 1 } : {}),
     });
-    this.#attach(connection);
+    if (connection) this.#attach(connection);
   }
 
   /** Frames still reach someone: the attached client, or the log of a resumable session. */
@@ -142,7 +168,9 @@ export class Session {
   /** Runs `onConnect` to its end and closes the socket; resolves with the outcome, never rejects. */
   async run(): Promise<SessionOutcome> {
     const { iostream } = this;
-    if (iostream.mode === 'json') {
+    // Nobody holds a run taken over until its client resumes (here, or through any instance).
+    if (!this.#attached && this.#resumable) this.#startDetachTimer();
+    if (iostream.mode === 'json' && !this.#takeover) {
       iostream.send({
         type: 'session',
         content: {
@@ -220,7 +248,7 @@ export class Session {
       previous.connection.close(CloseCode.TAKEN_OVER, 'resumed by another connection');
     }
     if (this.#remoteView !== undefined) {
-      this.#writer?.taken(this.#remoteView);
+      this.#writer?.note({ type: 'taken', view: this.#remoteView });
       this.#remoteView = undefined;
     }
     if (this.#detachTimer) clearTimeout(this.#detachTimer);
@@ -274,11 +302,16 @@ export class Session {
       attached.out.dispose();
       attached.connection.close(CloseCode.TAKEN_OVER, 'resumed by another connection');
     }
-    if (this.#remoteView !== undefined && this.#remoteView !== view) this.#writer?.taken(this.#remoteView);
+    if (this.#remoteView !== undefined && this.#remoteView !== view) this.#writer?.note({ type: 'taken', view: this.#remoteView });
     this.#remoteView = view;
     if (this.#detachTimer) clearTimeout(this.#detachTimer);
     this.#detachTimer = undefined;
     this.#settings.logger.info(`session ${this.id}: resumed through another instance`);
+  }
+
+  /** A run taken over: connections following it from other instances are told to say again that they hold it. */
+  restarted(): void {
+    this.#writer?.note({ type: 'restarted' });
   }
 
   /** A resume took this fresh session's connection: the run stops unseen, nothing is sent or closed. */

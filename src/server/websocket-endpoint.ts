@@ -7,6 +7,8 @@ import { WebSocketServer } from 'ws';
 import type { Redactor } from './redact.js';
 import { createRedactor, redactingLogger } from './redact.js';
 import type { SessionOutcome } from './session.js';
+import type { SessionSettings } from './session-settings.js';
+import { ServerError } from '../errors.js';
 import type { ResumeFailure, ResumeFrame } from '../protocol/events.js';
 import { decodeClientFrame, encodeEvent } from '../protocol/json-codec.js';
 import { CloseCode } from './close-codes.js';
@@ -170,8 +172,13 @@ export class WebsocketEndpoint extends EventEmitter<EndpointEvents> {
     const id = randomUUID();
     const resumeToken =
       mode === 'json' && this.options.resumeWindowMs > 0 ? randomBytes(32).toString('base64url') : null;
-    const settings = { ...this.options, redact: this.redact, onResume: this.#onResume };
-    const session = new Session(connection, id, mode, wantsColor(target), settings, resumeToken);
+    const session = new Session(connection, id, mode, wantsColor(target), this.#settings(), resumeToken);
+    void this.#track(session, mode);
+  }
+
+  /** Runs a session to its end, with the endpoint's bookkeeping (sessions, runs, events). */
+  #track(session: Session, mode: 'text' | 'json'): Promise<SessionOutcome> {
+    const { id } = session;
     this.#sessions.set(id, session);
     this.#emitSafely('session-start', { id, mode });
     const run = session.run().then((outcome) => {
@@ -182,6 +189,34 @@ export class WebsocketEndpoint extends EventEmitter<EndpointEvents> {
       return outcome;
     });
     this.#runs.add(run);
+    return run;
+  }
+
+  #settings(): SessionSettings {
+    return { ...this.options, redact: this.redact, onResume: this.#onResume };
+  }
+
+  /**
+   * Takes over the run of session `id` from a process that died or stopped (shared store only): runs its
+   * `onConnect` again here, replaying what its journal recorded (model replies, answers, tool results) without
+   * redoing it or resending the client's events, then goes on live. Resolves with the outcome once the run ended;
+   * `undefined` when the store no longer has the session (it ended, or expired).
+   */
+  async takeOver(id: string): Promise<SessionOutcome | undefined> {
+    const { store } = this.options;
+    if (!store.loadRun) {
+      throw new ServerError('OPTION_INVALID', 'Runs can be taken over only with a shared store (Redis): see --store.');
+    }
+    if (this.#sessions.has(id)) return undefined;
+    const state = await store.loadRun(id);
+    if (!state) return undefined;
+    const session = new Session(undefined, id, 'json', false, this.#settings(), null, state);
+    this.options.logger.info(
+      `session ${id}: taken over (${state.frames.length} events, ${state.journal.length} steps recorded)`,
+    );
+    const run = this.#track(session, 'json');
+    session.restarted();
+    return run;
   }
 
   /**
@@ -281,8 +316,7 @@ export class WebsocketEndpoint extends EventEmitter<EndpointEvents> {
     }
     if (!live && isSharedStore(store)) {
       // Run by another instance (or ended there): follow it through the store.
-      const settings = { ...this.options, redact: this.redact, onResume: this.#onResume };
-      const view = new RemoteView(connection, frame.session, store, settings, () => this.#views.delete(view));
+      const view = new RemoteView(connection, frame.session, store, this.#settings(), () => this.#views.delete(view));
       this.#views.add(view);
       const status = await view.start(frame.after).catch((error: unknown) => {
         this.#views.delete(view);

@@ -1,3 +1,4 @@
+import { ServerError } from '../errors.js';
 import { SessionLog } from './session-log.js';
 import type { DurableSink, LogRead, SessionRecord, SessionStore, SessionWriter } from './session-store.js';
 
@@ -33,7 +34,10 @@ export class MemorySessionStore implements SessionStore {
     return this.#entries.size;
   }
 
-  create(id: string, tokenHash: Buffer, sink: DurableSink): SessionWriter {
+  create(id: string, tokenHash: Buffer | undefined, sink: DurableSink): SessionWriter {
+    if (tokenHash === undefined) {
+      throw new ServerError('OPTION_INVALID', 'Runs kept in memory cannot be taken over: use a shared store (Redis).');
+    }
     const entry: Entry = {
       record: { id, tokenHash, state: 'live' },
       log: new SessionLog(this.#maxLogBytes),
@@ -48,8 +52,10 @@ export class MemorySessionStore implements SessionStore {
       },
       flushed: () => stored,
       // One process: the run's own session knows its pending inputs and its connections.
+      // One process: its runs die with it, nothing to journal.
+      record: () => {},
       pending: () => {},
-      taken: () => {},
+      note: () => {},
       end: (keepMs) => this.#end(entry, keepMs),
       discard: () => this.#delete(entry),
     };

@@ -13,6 +13,7 @@ import type {
 import { describeRedisUrl, parseRedisUrl } from './redis-url.js';
 import { WriteBatcher } from './write-batcher.js';
 import { parseCommand, parseNote, parsePending } from './store-messages.js';
+import type { JournalEntry } from '../io/run-journal.js';
 
 /** Options of {@link RedisSessionStore}. */
 export interface RedisSessionStoreOptions {
@@ -149,11 +150,13 @@ export class RedisSessionStore implements SessionStore {
   }
 
   /** The keys of a session. */
-  keys(id: string): { meta: string; log: string; gone: string; commands: string; notes: string } {
+  keys(id: string): { meta: string; log: string; journal: string; gone: string; commands: string; notes: string } {
     const base = `${this.#options.keyPrefix}{${id}}`;
     return {
       meta: `${base}:meta`,
       log: `${base}:log`,
+      /** List: the durable run's journal (model replies, answers, tool results), never trimmed. */
+      journal: `${base}:journal`,
       gone: `${base}:gone`,
       /** Pub/sub channel: client frames for the run, from any instance. */
       commands: `${base}:commands`,
@@ -167,7 +170,7 @@ export class RedisSessionStore implements SessionStore {
     await this.#call(() => this.#redis.ping());
   }
 
-  create(id: string, tokenHash: Buffer, sink: DurableSink): SessionWriter {
+  create(id: string, tokenHash: Buffer | undefined, sink: DurableSink): SessionWriter {
     const keys = this.keys(id);
     const { liveTtlMs, maxLogEvents, tombstoneMs } = this.#options;
     const writer = this.#batcher.writer(sink);
@@ -182,10 +185,14 @@ export class RedisSessionStore implements SessionStore {
       this.#live.delete(id);
       this.#unsubscribe(keys.commands, onCommand);
     };
-    writer.command(['hset', keys.meta, 'token_hash', tokenHash.toString('hex'), 'state', 'live'], 0);
-    writer.command(['hset', keys.meta, 'owner', this.instanceId, 'created', String(Date.now())], 0);
+    if (tokenHash) {
+      writer.command(['hset', keys.meta, 'token_hash', tokenHash.toString('hex'), 'state', 'live'], 0);
+      writer.command(['hset', keys.meta, 'created', String(Date.now())], 0);
+    }
+    writer.command(['hset', keys.meta, 'owner', this.instanceId], 0);
     writer.command(['pexpire', keys.meta, String(liveTtlMs)], 0);
-    let first = true;
+    // A run taken over appends to a log that exists already.
+    let first = tokenHash !== undefined;
     return {
       append: (seq, frame) => {
         writer.append(['xadd', keys.log, 'MAXLEN', '~', String(maxLogEvents), `0-${seq}`, 'f', frame], frame, seq);
@@ -195,11 +202,18 @@ export class RedisSessionStore implements SessionStore {
         }
       },
       flushed: () => writer.flushed(),
+      record: (entry) => {
+        const json = JSON.stringify(entry);
+        writer.command(['rpush', keys.journal, json], json.length);
+        writer.command(['pexpire', keys.journal, String(liveTtlMs)], 0);
+      },
       pending: (ids) => writer.command(['hset', keys.meta, 'pending', JSON.stringify(ids)], 0),
-      taken: (view) => writer.command(['publish', keys.notes, JSON.stringify({ type: 'taken', view })], 0),
+      note: (note) => writer.command(['publish', keys.notes, JSON.stringify(note)], 0),
       end: (keepMs, closeCode = 1000) => {
         stop();
         writer.command(['hset', keys.meta, 'state', 'ended', 'close_code', String(closeCode)], 0);
+        // The journal is needed only to take a live run over.
+        writer.command(['del', keys.journal], 0);
         if (keepMs > 0) {
           writer.command(['pexpire', keys.meta, String(keepMs)], 0);
           writer.command(['pexpire', keys.log, String(keepMs)], 0);
@@ -209,7 +223,7 @@ export class RedisSessionStore implements SessionStore {
       },
       discard: () => {
         stop();
-        writer.command(['del', keys.meta, keys.log], 0);
+        writer.command(['del', keys.meta, keys.log, keys.journal], 0);
       },
     };
   }
@@ -235,6 +249,30 @@ export class RedisSessionStore implements SessionStore {
     };
     await this.#subscribe(channel, onNote);
     return () => this.#unsubscribe(channel, onNote);
+  }
+
+  async loadRun(id: string): Promise<{ frames: (string | undefined)[]; journal: JournalEntry[] } | undefined> {
+    const keys = this.keys(id);
+    const [exists, entries, journal] = await this.#call(async () => {
+      const results = await this.#redis
+        .multi()
+        .exists(keys.meta)
+        .xrange(keys.log, '-', '+')
+        .lrange(keys.journal, 0, -1)
+        .exec();
+      if (!results) throw new StoreError('STORE_UNAVAILABLE', 'Redis aborted a read of the session.');
+      for (const [error] of results) if (error) throw new StoreError('STORE_UNAVAILABLE', error.message);
+      return results.map(([, value]) => value) as [number, StreamEntry[], string[]];
+    });
+    if (exists === 0) return undefined;
+    // A log trimmed by MAXLEN lacks its first frames: the replay cannot compare those (it takes them as they were).
+    const first = entries[0] === undefined ? 1 : seqOf(entries[0]);
+    const frames: (string | undefined)[] = new Array<undefined>(first - 1).fill(undefined);
+    for (const [, fields] of entries) frames.push(fields[1] ?? '');
+    return {
+      frames,
+      journal: journal.map((json) => JSON.parse(json) as JournalEntry),
+    };
   }
 
   command(id: string, command: RunCommand): void {
@@ -305,7 +343,7 @@ export class RedisSessionStore implements SessionStore {
     const pipeline = this.#redis.pipeline();
     for (const id of this.#live) {
       const keys = this.keys(id);
-      pipeline.pexpire(keys.meta, ttl).pexpire(keys.log, ttl);
+      pipeline.pexpire(keys.meta, ttl).pexpire(keys.log, ttl).pexpire(keys.journal, ttl);
     }
     if (pipeline.length > 0) void pipeline.exec().catch(() => {});
   }

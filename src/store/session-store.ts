@@ -7,6 +7,8 @@
  * moment it is appended; the Redis store batches a tick's frames into one pipelined round trip and then hands them on.
  */
 
+import type { JournalEntry } from '../io/run-journal.js';
+
 /** What the store keeps of a session besides its log. */
 export interface SessionRecord {
   readonly id: string;
@@ -37,7 +39,9 @@ export type FollowNote =
   /** The run ended; its terminal event is stored; close the client's connection with `closeCode`. */
   | { type: 'ended'; closeCode: number }
   /** Another connection took the session over from the connection `view`. */
-  | { type: 'taken'; view: string };
+  | { type: 'taken'; view: string }
+  /** Another process took the run over (its first died or restarted): say again that you hold the session. */
+  | { type: 'restarted' };
 
 /** The frames after a seq, or why they cannot be had. */
 export type LogRead =
@@ -65,10 +69,12 @@ export interface SessionWriter {
   append(seq: number, frame: string): void;
   /** Resolves once every frame appended so far is stored (or the writer failed). */
   flushed(): Promise<void>;
+  /** Appends a step to the run's journal (durable runs), after the frames appended so far. */
+  record(entry: JournalEntry): void;
   /** The run's input requests waiting for an answer changed (shared stores keep them for other instances). */
   pending(ids: readonly string[]): void;
-  /** A connection here took the session over from the connection `view` on another instance. */
-  taken(view: string): void;
+  /** Tells the connections following the run from other instances (a takeover of one of them, a restarted run). */
+  note(note: FollowNote): void;
   /**
    * The run ended and closed its client with `closeCode`: the record and log are kept `keepMs` more (for a late
    * resume), then dropped.
@@ -80,8 +86,11 @@ export interface SessionWriter {
 
 /** A session store. Reads of a session that does not exist say `unknown` or `expired`. */
 export interface SessionStore {
-  /** Starts a session's record and empty log; its frames reach `sink` once stored. */
-  create(id: string, tokenHash: Buffer, sink: DurableSink): SessionWriter;
+  /**
+   * Starts a session's record and empty log; its frames reach `sink` once stored. Without `tokenHash`, takes over the
+   * session's existing record and log (shared stores: a run taken over from another process).
+   */
+  create(id: string, tokenHash: Buffer | undefined, sink: DurableSink): SessionWriter;
   get(id: string): Promise<SessionRecord | undefined>;
   /** Every frame with a seq above `after`, in order. */
   read(id: string, after: number): Promise<LogRead>;
@@ -90,6 +99,11 @@ export interface SessionStore {
    * stored, the run's end, and takeovers; resolves once following (no later note is missed) with a function that stops.
    */
   follow?(id: string, listener: (note: FollowNote) => void): Promise<() => void>;
+  /**
+   * Shared stores: everything a process needs to take a session's run over, or undefined when the session is gone:
+   * its frames by seq (index 0 is seq 1; undefined for frames trimmed from the log) and its journal.
+   */
+  loadRun?(id: string): Promise<{ frames: (string | undefined)[]; journal: JournalEntry[] } | undefined>;
   /** Shared stores: sends a client's command to the session's run, wherever it runs. */
   command?(id: string, command: RunCommand): void;
   /** Resolves when the store answers now (for readiness checks); rejects with `STORE_UNAVAILABLE` when it does not. */

@@ -43,6 +43,8 @@ export function parseNote(message: string): FollowNote | undefined {
       return typeof value.closeCode === 'number' ? { type: 'ended', closeCode: value.closeCode } : undefined;
     case 'taken':
       return typeof value.view === 'string' ? { type: 'taken', view: value.view } : undefined;
+    case 'restarted':
+      return { type: 'restarted' };
     default:
       return undefined;
   }
