@@ -100,7 +100,11 @@ export class DurableRun implements RunJournal {
       ask();
       value = await live();
     }
-    this.#record({ kind: 'input', result: { value, asked: early === undefined } satisfies RecordedInput, seq: this.#seq() });
+    this.#record({
+      kind: 'input',
+      result: { value, asked: early === undefined } satisfies RecordedInput,
+      seq: this.#seq(),
+    });
     return value;
   }
 

@@ -216,7 +216,6 @@ export class IOWebsockets implements IOStream {
     });
   }
 
-
   /**
    * @internal A plain answer (text mode: any frame; JSON mode: a non-JSON frame): goes to the oldest request, or is
    * kept for the next one. Returns false when too much is kept already (the session then ends).

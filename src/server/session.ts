@@ -302,7 +302,8 @@ export class Session {
       attached.out.dispose();
       attached.connection.close(CloseCode.TAKEN_OVER, 'resumed by another connection');
     }
-    if (this.#remoteView !== undefined && this.#remoteView !== view) this.#writer?.note({ type: 'taken', view: this.#remoteView });
+    if (this.#remoteView !== undefined && this.#remoteView !== view)
+      this.#writer?.note({ type: 'taken', view: this.#remoteView });
     this.#remoteView = view;
     if (this.#detachTimer) clearTimeout(this.#detachTimer);
     this.#detachTimer = undefined;
