@@ -6,6 +6,11 @@ import type { Outcome } from './connect-outcome.js';
 import { ExitCode } from './exit-codes.js';
 import { openSocket } from './open-socket.js';
 
+/**
+ * Closes after which the session is resumed: 1006 (dropped), 1012 (the instance restarts; the run goes on elsewhere)
+ * and 1013 (the session store did not answer in time).
+ */
+const RESUMABLE_CLOSE_CODES = new Set([1006, 1012, 1013]);
 /** Delays between reconnect attempts: the first after 50–100 ms, then doubling (with jitter) up to 1–2 s. */
 export const RECONNECT_DELAY = { firstMs: 100, maxMs: 2000 } as const;
 
@@ -72,7 +77,8 @@ function retryDelay(failures: number): number {
 /**
  * The connection of one `agentws connect` run, which outlives its sockets: in JSON mode it keeps the session id,
  * resume token and window from the `session` event and the last `seq` seen; when the socket drops without a close
- * frame (1006: a reset, a cut, an error) before the run's terminal event, it reconnects with backoff, announcing
+ * frame (1006: a reset, a cut, an error), or with 1012 (the instance restarts) or 1013 (its store was busy), before
+ * the run's terminal event, it reconnects with backoff, announcing
  * the resume at the handshake (`agentws.resume`), sends the `resume` frame first, ignores anything before `resumed`,
  * and delivers the replay from the first event it had not seen, so the run sees every event once. Frames the run
  * sends meanwhile go out after `resumed`. It gives up when the window has passed since the drop. Close frames the
@@ -195,14 +201,21 @@ export class SessionLink {
     if (this.#state === 'ended') return;
     if (ws === this.#attempt) {
       this.#attempt = undefined;
-      // Dropped again before `resumed`: try again while the window lasts. A close frame is the server's answer.
-      if (code === 1006) this.#retry();
+      // Dropped again before `resumed`: try again while the window lasts. A close frame is the server's answer
+      // (but 1012 and 1013 say: another instance, or a moment later).
+      if (RESUMABLE_CLOSE_CODES.has(code)) this.#retry();
       else this.#finish({ kind: 'closed', code, reason, lastError: this.#lastError });
       return;
     }
     if (ws !== this.#ws || this.#state !== 'live') return;
     const ticket = this.#ticket;
-    if (code === 1006 && this.#options.reconnect && ticket && ticket.windowMs > 0 && !this.#terminalSeen) {
+    if (
+      RESUMABLE_CLOSE_CODES.has(code) &&
+      this.#options.reconnect &&
+      ticket &&
+      ticket.windowMs > 0 &&
+      !this.#terminalSeen
+    ) {
       this.#onLost(ticket);
       return;
     }

@@ -25,7 +25,8 @@ export type SessionOutcome =
   | 'unresponsive'
   | 'abandoned'
   | 'superseded'
-  | 'store_unavailable';
+  | 'store_unavailable'
+  | 'moved';
 
 /** @internal Limits and behaviour every session of an endpoint shares. */
 export interface SessionSettings {

@@ -156,7 +156,8 @@ export class Session {
 
   /** Frames still reach someone: the attached client, or the log of a resumable session. */
   get #accepting(): boolean {
-    if (this.#discarded) return false;
+    // A run moved to another instance writes nothing more: the seqs are the new owner's.
+    if (this.#discarded || this.#stop === 'moved') return false;
     return this.#resumable || this.#attached?.connection.open === true;
   }
 
@@ -385,9 +386,18 @@ export class Session {
   }
 
   /** Ends the run from outside: the model request and tools are aborted, the client is told why. */
-  stop(reason: 'cancelled' | 'shutdown'): void {
-    if (reason === 'shutdown') this.#stopWaiting?.();
+  /**
+   * Ends the run here from outside. `moved`: a durable run stops here because another instance runs it now (this one
+   * is restarting, or lost its lease): nothing more is written, its client is closed with 1012 to resume elsewhere.
+   */
+  stop(reason: 'cancelled' | 'shutdown' | 'moved'): void {
+    if (reason !== 'cancelled') this.#stopWaiting?.();
     this.#abort(reason);
+  }
+
+  /** True for a durable run (a shared store): another instance can take it over. */
+  get durable(): boolean {
+    return this.iostream.journal !== undefined;
   }
 
   #abort(reason: SessionOutcome): void {
@@ -424,7 +434,7 @@ export class Session {
     // Write-ahead: the end of the run reaches the client once the store holds it.
     await this.#writer?.flushed();
     const out = this.#attached?.out;
-    if (out && outcome !== 'shutdown') {
+    if (out && outcome !== 'shutdown' && outcome !== 'moved') {
       await new Promise<void>((resolve) => {
         this.#stopWaiting = resolve;
         void out.flushed().then(resolve);
@@ -436,11 +446,13 @@ export class Session {
         ? CloseCode.INTERNAL_ERROR
         : outcome === 'shutdown'
           ? CloseCode.GOING_AWAY
-          : CloseCode.NORMAL;
+          : outcome === 'moved'
+            ? CloseCode.SERVICE_RESTART
+            : CloseCode.NORMAL;
     this.#close(code);
     this.#abort(outcome);
     this.#closeCode = code;
-    if (this.#writer) {
+    if (this.#writer && this.#stop !== 'moved') {
       // A client that dropped before it read the end can still resume to read it, for one window.
       if (this.#discarded) this.#writer.discard();
       else if (this.#stop === 'abandoned') this.#writer.end(0, code);

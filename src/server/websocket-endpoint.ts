@@ -83,6 +83,7 @@ export class WebsocketEndpoint extends EventEmitter<EndpointEvents> {
   readonly #views = new Set<RemoteView>();
   readonly #ownsStore: boolean;
   readonly #runs = new Set<Promise<SessionOutcome>>();
+  readonly #runOf = new Map<Session, Promise<SessionOutcome>>();
   /** Every upgraded socket until it is closed (a session's run may end before its closing handshake does). */
   readonly #sockets = new Map<WebSocket, Promise<void>>();
   readonly #logged = new Set<string>();
@@ -111,6 +112,25 @@ export class WebsocketEndpoint extends EventEmitter<EndpointEvents> {
       this.#pingTimer = setInterval(() => this.keepalive(), this.options.pingIntervalMs);
       this.#pingTimer.unref();
     }
+    // With a shared store, this instance takes over durable runs whose process died or restarted.
+    this.options.store.runs?.start({
+      capacity: () => (this.#closing ? 0 : this.options.maxSessions - this.#sessions.size),
+      claimed: (ids) => {
+        for (const id of ids) {
+          this.takeOver(id).catch((error: unknown) =>
+            this.options.logger.error(`session ${id}: cannot take the run over: ${String(error)}`),
+          );
+        }
+      },
+      lost: (ids) => {
+        for (const id of ids) {
+          this.options.logger.warn(
+            `session ${id}: another instance took the run over (this one stalled); stopped here`,
+          );
+          this.#sessions.get(id)?.stop('moved');
+        }
+      },
+    });
     if (this.options.allowOrigins.includes('*') && this.options.token === undefined) {
       this.options.logger.warn(
         'allowing websockets from any origin without a token: every web page opened in a browser on this machine ' +
@@ -184,11 +204,13 @@ export class WebsocketEndpoint extends EventEmitter<EndpointEvents> {
     const run = session.run().then((outcome) => {
       this.#sessions.delete(id);
       this.#runs.delete(run);
+      this.#runOf.delete(session);
       this.#logged.delete('full');
       this.#emitSafely('session-end', { id, outcome, durationMs: performance.now() - session.startedAt });
       return outcome;
     });
     this.#runs.add(run);
+    this.#runOf.set(session, run);
     return run;
   }
 
@@ -385,6 +407,7 @@ export class WebsocketEndpoint extends EventEmitter<EndpointEvents> {
     if (this.#pingTimer) clearInterval(this.#pingTimer);
     // Their runs go on elsewhere: the clients come back through another instance.
     for (const view of [...this.#views]) view.shutdown();
+    await this.#handOver();
     if (this.#runs.size > 0 && graceMs > 0) {
       let timer: NodeJS.Timeout | undefined;
       await Promise.race([
@@ -401,6 +424,28 @@ export class WebsocketEndpoint extends EventEmitter<EndpointEvents> {
     await Promise.allSettled([...this.#sockets.values()]);
     // A store the endpoint made is its own to drop (its timers must not outlive the server); a given one is not.
     if (this.#ownsStore) await this.options.store.close();
+  }
+
+  /**
+   * A shared store: durable runs are given back at once rather than given a grace period, and another instance takes
+   * them over now; their clients are closed with 1012 and resume through any instance.
+   */
+  async #handOver(): Promise<void> {
+    const runs = this.options.store.runs;
+    if (!runs) return;
+    runs.stop();
+    const moving = [...this.#sessions.values()].filter((session) => session.durable);
+    if (moving.length === 0) return;
+    for (const session of moving) session.stop('moved');
+    await Promise.allSettled(moving.map((session) => this.#runOf.get(session)));
+    try {
+      await runs.release(moving.map((session) => session.id));
+      this.options.logger.info(`handed ${moving.length} running session(s) over to the other instances`);
+    } catch (error) {
+      this.options.logger.warn(
+        `cannot hand the running sessions over (${String(error)}); others take them when their leases lapse`,
+      );
+    }
   }
 
   #check(req: IncomingMessage, target: RequestTarget): Refusal | undefined {

@@ -12,6 +12,7 @@ import type {
 } from './session-store.js';
 import { describeRedisUrl, parseRedisUrl } from './redis-url.js';
 import { WriteBatcher } from './write-batcher.js';
+import { RunLeases } from './run-leases.js';
 import { parseCommand, parseNote, parsePending } from './store-messages.js';
 import type { JournalEntry } from '../io/run-journal.js';
 
@@ -32,6 +33,13 @@ export interface RedisSessionStoreOptions {
   liveTtlMs?: number;
   /** How long a late resume of a dropped session is told `expired` rather than `unknown`, in ms. [24 h] */
   tombstoneMs?: number;
+  /**
+   * How long a durable run's lease lasts without renewal, in ms: a run whose process died (kill -9, out of memory, the
+   * machine lost) is taken over by another instance after this. Renewed every third of it. [3 s]
+   */
+  leaseMs?: number;
+  /** How often each instance looks for lapsed runs to take over, in ms. [500] */
+  scanMs?: number;
   /** How long connecting may take at start, in ms. [5 s] */
   connectTimeoutMs?: number;
   /** Told once when the connection to Redis is lost, and once when it is back. [nothing is told] */
@@ -45,6 +53,8 @@ const DEFAULTS = {
   unavailableMs: 10_000,
   liveTtlMs: 60 * 60 * 1000,
   tombstoneMs: 24 * 60 * 60 * 1000,
+  leaseMs: 3_000,
+  scanMs: 500,
   connectTimeoutMs: 5_000,
 };
 
@@ -81,6 +91,7 @@ export class RedisSessionStore implements SessionStore {
   readonly #options: Resolved;
   readonly #batcher: WriteBatcher;
   readonly #live = new Set<string>();
+  readonly runs: RunLeases;
   readonly #refresh: NodeJS.Timeout;
 
   private constructor(redis: Redis, subscriber: Redis, where: string, options: Resolved) {
@@ -93,6 +104,9 @@ export class RedisSessionStore implements SessionStore {
     this.where = where;
     this.#options = options;
     this.#batcher = new WriteBatcher(redis, options);
+    this.runs = new RunLeases(redis, this.instanceId, options);
+    const nudge = (): void => void this.runs.scan();
+    this.#subscribe(this.runs.nudgeChannel, nudge).catch(() => {});
     this.#refresh = setInterval(() => this.#refreshLive(), Math.max(1_000, options.liveTtlMs / 3));
     this.#refresh.unref();
     let lost = false;
@@ -183,13 +197,18 @@ export class RedisSessionStore implements SessionStore {
     this.#subscribe(keys.commands, onCommand).catch(() => {}); // resubscribed by ioredis once Redis is back
     const stop = (): void => {
       this.#live.delete(id);
+      this.runs.forget(id);
       this.#unsubscribe(keys.commands, onCommand);
     };
     if (tokenHash) {
       writer.command(['hset', keys.meta, 'token_hash', tokenHash.toString('hex'), 'state', 'live'], 0);
-      writer.command(['hset', keys.meta, 'created', String(Date.now())], 0);
-    }
-    writer.command(['hset', keys.meta, 'owner', this.instanceId], 0);
+      writer.command(['hset', keys.meta, 'created', String(Date.now()), 'owner', this.instanceId], 0);
+      writer.command(this.runs.startCommand(id), 0);
+      // Renewed once Redis has the run's owner (a renewal before would find another owner, and stop the run).
+      void writer.flushed().then(() => {
+        if (this.#live.has(id) && !writer.failed) this.runs.own(id, keys.meta);
+      });
+    } else this.runs.own(id, keys.meta); // claimed: its owner is set
     writer.command(['pexpire', keys.meta, String(liveTtlMs)], 0);
     // A run taken over appends to a log that exists already.
     let first = tokenHash !== undefined;
@@ -212,6 +231,7 @@ export class RedisSessionStore implements SessionStore {
       end: (keepMs, closeCode = 1000) => {
         stop();
         writer.command(['hset', keys.meta, 'state', 'ended', 'close_code', String(closeCode)], 0);
+        writer.command(this.runs.endCommand(id), 0);
         // The journal is needed only to take a live run over.
         writer.command(['del', keys.journal], 0);
         if (keepMs > 0) {
@@ -223,6 +243,7 @@ export class RedisSessionStore implements SessionStore {
       },
       discard: () => {
         stop();
+        writer.command(this.runs.endCommand(id), 0);
         writer.command(['del', keys.meta, keys.log, keys.journal], 0);
       },
     };
@@ -312,6 +333,7 @@ export class RedisSessionStore implements SessionStore {
   /** Stores what waits (for up to `unavailableMs`), then closes the connections. */
   async close(): Promise<void> {
     clearInterval(this.#refresh);
+    this.runs.stop();
     await this.#batcher.drain(this.#options.unavailableMs);
     this.#channels.clear();
     this.#subscriber.disconnect();

@@ -84,6 +84,26 @@ export interface SessionWriter {
   discard(): void;
 }
 
+/** What an instance that runs durable sessions is told by the store's leases. */
+export interface LeaseOwner {
+  /** How many more runs this instance takes now. */
+  capacity(): number;
+  /** Runs this instance just claimed (their process died, or gave them back): take them over. */
+  claimed(ids: string[]): void;
+  /** Runs whose lease this instance lost (another took them while it was stalled): stop them here. */
+  lost(ids: string[]): void;
+}
+
+/** The leases of durable runs in a shared store. */
+export interface RunOwnership {
+  /** Starts renewing this instance's leases and taking over lapsed runs. */
+  start(owner: LeaseOwner): void;
+  /** Stops renewing and scanning. */
+  stop(): void;
+  /** Gives runs back at once (a restart): another instance takes them over now. */
+  release(ids: readonly string[]): Promise<void>;
+}
+
 /** A session store. Reads of a session that does not exist say `unknown` or `expired`. */
 export interface SessionStore {
   /**
@@ -104,6 +124,8 @@ export interface SessionStore {
    * its frames by seq (index 0 is seq 1; undefined for frames trimmed from the log) and its journal.
    */
   loadRun?(id: string): Promise<{ frames: (string | undefined)[]; journal: JournalEntry[] } | undefined>;
+  /** Shared stores: who runs each durable session, and the takeover of runs whose process died or restarted. */
+  readonly runs?: RunOwnership;
   /** Shared stores: sends a client's command to the session's run, wherever it runs. */
   command?(id: string, command: RunCommand): void;
   /** Resolves when the store answers now (for readiness checks); rejects with `STORE_UNAVAILABLE` when it does not. */
