@@ -18,7 +18,7 @@ import type { JournalEntry } from '../io/run-journal.js';
 
 /** Options of {@link RedisSessionStore}. */
 export interface RedisSessionStoreOptions {
-  /** Prefix of every key, so that several deployments can share one Redis. ['agentws:'] */
+  /** Prefix of every key, so that several deployments can share one Redis. [the URL's `?prefix=`, else 'agentws:'] */
   keyPrefix?: string;
   /** Events kept per session's Stream (`XADD … MAXLEN ~`); older ones are trimmed (a resume then fails). [100000] */
   maxLogEvents?: number;
@@ -127,8 +127,12 @@ export class RedisSessionStore implements SessionStore {
    * it answers. Throws {@link StoreError} `STORE_UNAVAILABLE` saying what failed when it does not.
    */
   static async connect(url: string, options: RedisSessionStoreOptions = {}): Promise<RedisSessionStore> {
-    const resolved: Resolved = { ...DEFAULTS, ...options };
     const target = parseRedisUrl(url);
+    const resolved: Resolved = {
+      ...DEFAULTS,
+      ...(target.keyPrefix === undefined ? {} : { keyPrefix: target.keyPrefix }),
+      ...options,
+    };
     const where = describeRedisUrl(target);
     const redis = new Redis({
       ...target.options,

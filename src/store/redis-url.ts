@@ -5,6 +5,8 @@ import { ServerError } from '../errors.js';
 export interface RedisTarget {
   options: Pick<RedisOptions, 'host' | 'port' | 'db' | 'username' | 'password' | 'tls'>;
   tls: boolean;
+  /** `?prefix=`: the prefix of every key, so that deployments can share one Redis. */
+  keyPrefix: string | undefined;
 }
 
 const USAGE = 'Use redis://[user:password@]host[:port][/db] (or rediss:// for TLS), e.g. redis://127.0.0.1:6379/0.';
@@ -41,12 +43,17 @@ export function parseRedisUrl(url: string): RedisTarget {
   if (parsed.username !== '') options.username = decodeURIComponent(parsed.username);
   if (parsed.password !== '') options.password = decodeURIComponent(parsed.password);
   if (tls) options.tls = {};
-  return { options, tls };
+  const keyPrefix = parsed.searchParams.get('prefix') ?? undefined;
+  if (keyPrefix !== undefined && !/^[\w.:-]{1,64}$/.test(keyPrefix)) {
+    throw new ServerError('OPTION_INVALID', `The store URL's prefix must be 1 to 64 of A-Z a-z 0-9 _ . : -. ${USAGE}`);
+  }
+  return { options, tls, keyPrefix };
 }
 
 /** The target as messages show it: scheme, host, port and db, never the credentials. */
 export function describeRedisUrl(target: RedisTarget): string {
   const { host = '', port, db } = target.options;
   const shownHost = host.includes(':') ? `[${host}]` : host;
-  return `${target.tls ? 'rediss' : 'redis'}://${shownHost}:${port}/${db}`;
+  const prefix = target.keyPrefix === undefined ? '' : `?prefix=${target.keyPrefix}`;
+  return `${target.tls ? 'rediss' : 'redis'}://${shownHost}:${port}/${db}${prefix}`;
 }

@@ -1,0 +1,124 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { WireFrame } from '../../src/protocol/events.js';
+import { isTerminalEvent } from '../../src/protocol/events.js';
+import type { FakeOpenAI } from '../../src/testing/fake-openai-server.js';
+import { startFakeOpenAI } from '../../src/testing/fake-openai-server.js';
+import { SEED_MESSAGE } from '../fixtures/seed-agents.js';
+import { Gate, pacedBody } from '../helpers/paced-model.js';
+import type { RedisProcess } from '../helpers/redis-server.js';
+import { startRedis } from '../helpers/redis-server.js';
+import { credentials, Resumer, sessionEvents, streamed } from '../helpers/resumer.js';
+import { TestClient } from '../helpers/ws-client.js';
+import { killAll, startServe } from './helpers/spawn-cli.js';
+
+// Durable runs with real processes: `agentws serve --store redis://…` instances on one redis-server of this file's own,
+// the fake model in this process, a process killed with SIGKILL mid-stream. dist/ must be built.
+
+let redis: RedisProcess;
+let fake: FakeOpenAI | undefined;
+let counter: Server | undefined;
+let toolRuns = 0;
+let prefix = 0;
+
+beforeAll(async () => {
+  redis = await startRedis();
+});
+
+afterAll(async () => {
+  await redis.stop();
+});
+
+afterEach(async () => {
+  await killAll();
+  await fake?.close();
+  await new Promise((resolve) => (counter ? counter.close(resolve) : resolve(undefined)));
+  fake = counter = undefined;
+});
+
+async function startCounter(): Promise<string> {
+  toolRuns = 0;
+  counter = createServer((req, res) => {
+    toolRuns += 1;
+    req.resume();
+    res.end('ok');
+  });
+  await new Promise<void>((resolve) => counter!.listen(0, '127.0.0.1', resolve));
+  return `http://127.0.0.1:${(counter.address() as AddressInfo).port}/`;
+}
+
+/** `count` serve processes on the test's Redis, running the durable seed agents against the fake model. */
+async function instances(count: number, env: Record<string, string>): Promise<{ uri: string; kill: () => void }[]> {
+  prefix += 1;
+  const started = [];
+  for (let i = 0; i < count; i++) {
+    const { serve, uri } = await startServe(
+      ['--store', `${redis.url}?prefix=durable${prefix}:`, '--on-connect', 'test/fixtures/durable-agent.ts'],
+      { env },
+    );
+    started.push({ uri, kill: () => serve.kill('SIGKILL') });
+  }
+  return started;
+}
+
+const POEM = Array.from({ length: 40 }, (_, i) => ` verse${i}`).concat(['\nTERMINATE']);
+
+/** The events a client keeps once each `step_retried` told it which to discard. */
+function kept(events: WireFrame[]): WireFrame[] {
+  const out: WireFrame[] = [];
+  for (const event of events) {
+    if (event.type === 'step_retried') {
+      const { discard_after: after } = event.content as { discard_after: number };
+      while (out.length > 0 && out.at(-1)!.seq > after) out.pop();
+      continue;
+    }
+    out.push(event);
+  }
+  return out;
+}
+
+describe('durable runs: the process running a session is killed with SIGKILL', () => {
+  it('another instance takes the run over; the client resuming through it gets the rest, one terminal event, and nothing completed is redone', async () => {
+    const stalled = new Gate();
+    const open = new Gate();
+    open.release();
+    fake = await startFakeOpenAI({
+      respond: () => {
+        const n = fake!.requests.length;
+        if (n === 1) return { toolCalls: [{ name: 'weather_forecast', arguments: '{"city":"Paris"}' }] };
+        return { rawBody: pacedBody(POEM, n === 2 ? stalled : open) };
+      },
+    });
+    const counterUrl = await startCounter();
+    const configList = JSON.stringify([{ model: 'gpt-4', base_url: fake.baseURL, api_key: 'sk-test' }]);
+    const [a, b] = await instances(2, { OAI_CONFIG_LIST: configList, TOOL_COUNTER_URL: counterUrl });
+
+    const client = await TestClient.open(a!.uri, 'agentws.v1');
+    const asked = await client.waitForEvent('input_request');
+    const { session, token } = credentials(client);
+    client.send({ type: 'input_response', id: (asked.content as { id: string }).id, value: SEED_MESSAGE });
+    stalled.release(5);
+    await client.waitFor(() => client.events.filter((e) => e.type === 'stream').length >= 5);
+    a!.kill();
+    expect(await client.closed).toBe(1006);
+    const killedAt = performance.now();
+
+    const resumer = await Resumer.open(b!.uri, session, token, client.events.at(-1)!.seq);
+    await resumer.waitForEvent('step_retried');
+    const takeoverMs = performance.now() - killedAt;
+    expect(await resumer.client.closed).toBe(1000);
+
+    const all = sessionEvents([client.events, resumer.events]);
+    expect(all.map((e) => e.seq)).toEqual(all.map((_, i) => i + 1));
+    const view = kept(all);
+    expect(view.filter((e) => isTerminalEvent(e as never))).toHaveLength(1);
+    expect(view.at(-1)?.type).toBe('run_completion');
+    expect(streamed(view)).toBe(POEM.join(''));
+    // The tool ran once; the completed model call was not repeated; only the reply in flight was asked again.
+    expect(toolRuns).toBe(1);
+    expect(fake.requests).toHaveLength(3);
+    expect(fake.requests[2]!.body.messages).toEqual(fake.requests[1]!.body.messages);
+    console.log(`takeover after SIGKILL: ${Math.round(takeoverMs)} ms to the next live event`);
+  });
+});
