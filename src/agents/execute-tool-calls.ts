@@ -1,5 +1,6 @@
 import { AbortedError } from '../errors.js';
 import type { IOStream } from '../io/iostream.js';
+import { observeToolCall } from '../observability/tool-call.js';
 import type { ChatMessage, ToolCall, ToolResponse } from '../protocol/events.js';
 import type { Agent } from './agent.js';
 import type { Tool } from './tool.js';
@@ -87,7 +88,9 @@ async function executeToolCall(call: ToolCall, context: ToolExecutionContext): P
     // As in AutoGen, "EXECUTING FUNCTION" only when the function exists and its arguments parsed.
     iostream.send({ type: 'execute_function', content: { ...base, arguments: args } });
     try {
-      content = await untilAborted(tool.call(args, { signal, agent: context.agent }), signal);
+      content = await observeToolCall(call, tool, iostream, () =>
+        untilAborted(tool.call(args, { signal, agent: context.agent }), signal),
+      );
       success = true;
     } catch (error) {
       if (error instanceof AbortedError) throw error;

@@ -134,6 +134,12 @@ export function createProgram(io: CliIO, state: CliState): Command {
       5,
     )
     .option('--no-web', 'do not serve the web chat page')
+    .option('--no-metrics', 'do not serve Prometheus metrics at /metrics')
+    .addOption(
+      new Option('--log-format <format>', 'log lines as text (for people) or json (one object per line)')
+        .choices(['text', 'json'])
+        .default('text'),
+    )
     .addOption(new Option('-q, --quiet', 'print errors only').conflicts('verbose'))
     .option('--verbose', 'print more: debug lines, stack traces')
     .option('--no-color', 'no colours (also: NO_COLOR=1)')
@@ -153,6 +159,8 @@ export function createProgram(io: CliIO, state: CliState): Command {
           demo: opts.demo === true,
           level: opts.quiet ? 'quiet' : opts.verbose ? 'verbose' : 'normal',
           color: opts.color !== false,
+          logFormat: opts.logFormat as 'text' | 'json',
+          metrics: opts.metrics !== false,
           token: opts.token as string | undefined,
           allowOrigin: opts.allowOrigin as string[] | undefined,
           maxMessageSize: opts.maxMessageSize as number | undefined,

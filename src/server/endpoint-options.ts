@@ -1,4 +1,5 @@
 import { ServerError } from '../errors.js';
+import { noopSessionObserver, type SessionObserver } from '../observability/session-observer.js';
 import { MemorySessionStore } from '../store/memory-store.js';
 import type { SessionStore } from '../store/session-store.js';
 import type { InputTimeoutAction } from './io-websockets.js';
@@ -61,6 +62,8 @@ export interface EndpointOptions {
   logger?: Logger;
   /** More values to keep out of log lines and error events, e.g. the API keys of the config list. [[]] */
   secrets?: readonly string[];
+  /** Told of detaches, resumes and refused frames, for metrics (`AgentwsMetrics` is one). [none] */
+  observer?: SessionObserver;
 }
 
 /** setTimeout's largest delay: a longer one fires at once. */
@@ -83,6 +86,7 @@ const DEFAULTS = {
   paths: ['/', '/ws'] as readonly string[],
   logger: consoleLogger as Logger,
   secrets: [] as readonly string[],
+  observer: noopSessionObserver as SessionObserver,
 };
 
 /** The options with every default filled in and checked. */
