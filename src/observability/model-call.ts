@@ -91,7 +91,7 @@ export class ModelCall {
   readonly #target: ModelTarget;
   readonly #run: RunInfo | undefined;
   readonly #span: Span;
-  readonly #startedAt = performance.now();
+  readonly #startedAt: number;
   #firstTokenAt: number | undefined;
 
   constructor(target: ModelTarget, request: ChatModelRequest, run: RunInfo | undefined) {
@@ -105,6 +105,7 @@ export class ModelCall {
       if (typeof value === 'number') attributes[attribute] = value;
     }
     this.#span = tracer.startSpan(target.spanName, { kind: SpanKind.CLIENT, attributes });
+    this.#startedAt = performance.now();
     if (this.#span.isRecording() && captureContent()) {
       this.#span.setAttribute('gen_ai.input.messages', JSON.stringify(request.messages.map(conventionMessage)));
     }
@@ -151,7 +152,8 @@ export class ModelCall {
    */
   failed(error: unknown, aborted: boolean, why: string, streamed: number): void {
     this.#span.setAttribute('gen_ai.response.finish_reasons', ['error']);
-    endFailed(this.#span, errorType(error), why);
+    // An abort surfaces as whatever the HTTP client threw; it is one kind of end, whatever the class.
+    endFailed(this.#span, aborted ? 'ABORTED' : errorType(error), why);
     this.#run?.observer?.modelCall({
       model: this.#target.model,
       outcome: aborted ? 'aborted' : 'error',
