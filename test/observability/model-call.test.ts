@@ -1,5 +1,5 @@
 import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { AbortedError, LlmError } from '../../src/errors.js';
 import { IOStream } from '../../src/io/iostream.js';
 import type { ChatModel } from '../../src/llm/chat-model.js';
@@ -23,9 +23,12 @@ beforeAll(() => {
   recorder = recordSpans();
 });
 
+beforeEach(() => {
+  delete process.env[CAPTURE_CONTENT_VARIABLE];
+});
+
 afterEach(async () => {
   recorder.reset();
-  delete process.env[CAPTURE_CONTENT_VARIABLE];
   await fake?.close();
   fake = undefined;
 });

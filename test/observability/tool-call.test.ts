@@ -1,5 +1,5 @@
 import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { AbortedError } from '../../src/errors.js';
 import { observeRun, type ToolCallRecord } from '../../src/observability/run-observer.js';
 import { observeToolCall } from '../../src/observability/tool-call.js';
@@ -17,10 +17,11 @@ beforeAll(() => {
   recorder = recordSpans();
 });
 
-afterEach(() => {
-  recorder.reset();
+beforeEach(() => {
   delete process.env[CAPTURE_CONTENT_VARIABLE];
 });
+
+afterEach(() => recorder.reset());
 
 afterAll(() => recorder.stop());
 
