@@ -25,7 +25,7 @@ const EXIT_CODES_HELP = `
 Exit codes:
   0   finished normally (serve: stopped by SIGINT/SIGTERM; connect: the run completed)
   1   unexpected internal error
-  2   usage error (bad flag, argument or value; no message)
+  2   usage error (bad flag, argument or value; no message; an OTEL_* setting serve cannot honour)
   3   config error (config list missing or invalid, no model, filter matched nothing)
   4   serve cannot listen (port in use, address not available)
   5   serve --on-connect module not found, failed to load, or has no onConnect export
