@@ -3,6 +3,7 @@
  *
  *   node bench/run.js [--quick] [--json] [--only relay,latency,concurrency,paced,cli,resume] [--paced-ms 20]
  *                     [--profile] [--strict] [--agentws <path/to/bin/agentws.js>] [--wait-idle <seconds>]
+ *                     [--baseline <path/to/other/bin/agentws.js>]
  *
  * Starts the fake model, `agentws serve` and the load clients as separate processes on 127.0.0.1, runs each phase
  * with its own time limit, prints a table (or, with --json, the JSON report on stdout) and writes the JSON report to
@@ -38,6 +39,7 @@ function parseArgs(argv) {
     else if (arg === '--only') options.only = String(argv[++i] ?? '').split(',');
     else if (arg === '--paced-ms') options.pacedMs = Number(argv[++i]);
     else if (arg === '--agentws') options.agentws = resolve(String(argv[++i]));
+    else if (arg === '--baseline') options.baseline = resolve(String(argv[++i]));
     else if (arg === '--wait-idle') options.waitIdleS = Number(argv[++i]);
     else if (arg === '--help' || arg === '-h') {
       process.stdout.write(readFileSync(new URL(import.meta.url), 'utf8').split('*/')[0] + '*/\n');
@@ -95,6 +97,10 @@ if (options.agentws !== undefined) {
   }
   process.env.AGENTWS_BENCH_BIN = options.agentws;
 }
+if (options.baseline !== undefined && !existsSync(options.baseline)) {
+  process.stderr.write(`bench: --baseline ${options.baseline}: no such file\n`);
+  process.exit(2);
+}
 const log = (message) => process.stderr.write(`bench: ${message}\n`);
 for (const file of ['dist/cli/main.js', 'dist/testing/index.js']) {
   if (!existsSync(join(ROOT, file))) {
@@ -112,6 +118,8 @@ const profileDir = join(ROOT, 'bench', 'results', 'profiles');
 const ctx = {
   quick: options.quick,
   pacedMs: options.pacedMs,
+  /** Another build's bin/agentws.js, measured beside this one in the relay phase's tracing rounds. */
+  baseline: options.baseline,
   log,
   fake: undefined,
   /** node options for an `agentws serve` child: with --profile, a CPU profile per server. */

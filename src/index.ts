@@ -68,13 +68,33 @@ export type { WebPage, WebPageOptions } from './server/web-page.js';
 export { CloseCode } from './server/close-codes.js';
 export type { CloseCodeValue } from './server/close-codes.js';
 export { TOKEN_SUBPROTOCOL_PREFIX, TEXT_SUBPROTOCOL } from './server/upgrade-guard.js';
-export type { Logger } from './server/logger.js';
+export type { Logger, LogFields } from './server/logger.js';
 
 // store: where sessions outlive their connections
 export { MemorySessionStore } from './store/memory-store.js';
 export type { MemorySessionStoreOptions } from './store/memory-store.js';
-export type { SessionStore, SessionRecord, LogRead } from './store/session-store.js';
+export { RedisSessionStore } from './store/redis-store.js';
+export type { RedisSessionStoreOptions } from './store/redis-store.js';
+export type {
+  DurableSink,
+  FollowNote,
+  LeaseOwner,
+  LogRead,
+  RunCommand,
+  RunOwnership,
+  SessionRecord,
+  SessionStore,
+  SessionWriter,
+} from './store/session-store.js';
+export type { JournalEntry, JournalKind, RunJournal } from './io/run-journal.js';
 export { consoleLogger, silentLogger } from './server/logger.js';
+
+// observability: spans through @opentelemetry/api, Prometheus metrics
+export { AgentwsMetrics } from './observability/metrics.js';
+export type { AgentwsMetricsOptions } from './observability/metrics.js';
+export { observeOnConnect } from './observability/observe-on-connect.js';
+export type { ObserveOnConnectOptions } from './observability/observe-on-connect.js';
+export type { SessionObserver } from './observability/session-observer.js';
 
 // what `agentws serve` runs, usable without the CLI
 export { createSeedOnConnect } from './seed/seed-on-connect.js';

@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { cpuProbe, rssMiB, runLoad } from './children.js';
+import { startOtlpSink } from './otlp-sink.js';
 import { startBareWs, startServe } from './servers.js';
 import { median, round } from './stats.js';
 
@@ -60,9 +61,11 @@ export async function relayPhase(ctx) {
         throw new Error(`relay ${name}: counted ${result.tokens} tokens, expected ${tokens}`);
     }
     const rate = text.tokensPerSec;
+    const tracing = await tracingCost(ctx, serve, model, tokens);
     return {
       tokens,
       othersCpuPercent,
+      tracing,
       agentws: { text, json },
       ceilings: { sdk, sse, bareWs, minimalRelay },
       ratios: {
@@ -75,6 +78,70 @@ export async function relayPhase(ctx) {
     };
   } finally {
     await Promise.all([serve.stop(), bare.stop()]);
+  }
+}
+
+/** The median of the rounds' ratios `a[i] / b[i]`. */
+function medianRatio(a, b) {
+  return round(median(a.map((rate, i) => rate / b[i])), 3);
+}
+
+/**
+ * 1b. What tracing costs on the relay: the relay phase's server (no OpenTelemetry SDK: agentws's spans are no-ops;
+ * metrics on, the default) against the same build with the SDK registered and every span exported over OTLP/HTTP to
+ * a stand-in collector, and with `--baseline`, against another build (one without the instrumentation), text mode,
+ * in turns (the order reversed every other round).
+ */
+async function tracingCost(ctx, off, model, tokens) {
+  const runs = ctx.quick ? 3 : 9;
+  const warmup = ctx.quick ? 1 : 2;
+  const sink = await startOtlpSink();
+  const servers = [off];
+  try {
+    servers.push(
+      await startServe({
+        baseURL: ctx.fake.fast,
+        model,
+        nodeOptions: ctx.serveNode('relay-traced'),
+        env: { OTEL_EXPORTER_OTLP_ENDPOINT: sink.url, OTEL_SERVICE_NAME: 'agentws-bench' },
+      }),
+    );
+    if (ctx.baseline !== undefined) {
+      servers.push(
+        await startServe({
+          baseURL: ctx.fake.fast,
+          model,
+          nodeOptions: ctx.serveNode('relay-baseline'),
+          bin: ctx.baseline,
+        }),
+      );
+    }
+    ctx.log(`relay: tracing off vs on${ctx.baseline ? ' vs the baseline build' : ''}, ${runs} rounds in turns`);
+    const result = await runLoad(
+      'relay-interleaved',
+      { uris: servers.map((s) => s.uri), message: MESSAGE, mode: 'text', runs, warmup, expectTokens: tokens },
+      { timeoutMs: 120_000 },
+    );
+    const [offRates, onRates, baseRates] = result.servers.map((s) => s.runs);
+    // Stopping the traced server flushes its last spans to the sink: the export count below includes them.
+    await servers[1].stop();
+    const [offResult, onResult, baseResult] = result.servers;
+    return {
+      runs,
+      off: { tokensPerSec: offResult.tokensPerSec, runs: offResult.runs },
+      on: { tokensPerSec: onResult.tokensPerSec, runs: onResult.runs },
+      onToOff: medianRatio(onRates, offRates),
+      ...(baseResult
+        ? {
+            baseline: { bin: ctx.baseline, tokensPerSec: baseResult.tokensPerSec, runs: baseResult.runs },
+            offToBaseline: medianRatio(offRates, baseRates),
+          }
+        : {}),
+      exports: { ...sink.counts },
+    };
+  } finally {
+    await Promise.all(servers.slice(1).map((s) => s.stop()));
+    await sink.stop();
   }
 }
 

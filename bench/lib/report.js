@@ -48,6 +48,18 @@ function relayRows(relay, row) {
   row('agentws ÷ minimal relay', fixed(relay.ratios.textToMinimalRelay));
   row('agentws JSON mode ÷ openai SDK', fixed(relay.ratios.jsonToSdk));
   row('CPU % of other programs during the agentws runs', String(relay.othersCpuPercent ?? 'n/a'));
+  const { tracing } = relay;
+  if (tracing) {
+    row(`tracing, text mode (median of ${tracing.runs} rounds in turns)`, '');
+    row('  off: no OpenTelemetry SDK (spans are no-ops), metrics on', tps(tracing.off));
+    row('  on: SDK registered, every span exported over OTLP/HTTP', tps(tracing.on));
+    row('  on ÷ off (median of the rounds)', fixed(tracing.onToOff, 3));
+    if (tracing.baseline) {
+      row('  baseline build', tps(tracing.baseline));
+      row('  off ÷ baseline (median of the rounds)', fixed(tracing.offToBaseline, 3), '>= 0.95');
+    }
+    row('  OTLP exports received (requests / bytes)', `${tracing.exports.requests} / ${int(tracing.exports.bytes)}`);
+  }
 }
 
 function latencyRows(latency, row) {

@@ -71,7 +71,8 @@ async function healthy(port, child, timeoutMs = 20_000) {
  * Starts `agentws serve --quiet` as a user would (bin/agentws.js) with a config list naming `model` at `baseURL` and
  * the default onConnect (the seed pair). Resolves with `{ uri, pid, stop }`, and `inspectorUrl` with `inspect: true`
  * (node's inspector on 127.0.0.1, for full GCs in the memory phase). `nodeOptions` go to node (e.g. `--cpu-prof`),
- * `args` to `agentws serve` (e.g. `['--resume-window', '0']`).
+ * `args` to `agentws serve` (e.g. `['--resume-window', '0']`), `env` adds to its environment (e.g. OTEL_*), and `bin`
+ * runs another build (the relay phase's baseline).
  */
 export async function startServe({
   baseURL,
@@ -80,6 +81,8 @@ export async function startServe({
   nodeOptions = [],
   inspect = false,
   args: more = [],
+  env = {},
+  bin = agentwsBin(),
 }) {
   const dir = mkdtempSync(join(tmpdir(), 'agentws-bench-'));
   tempDirs.add(dir);
@@ -87,7 +90,7 @@ export async function startServe({
   writeFileSync(config, JSON.stringify([{ model, api_key: 'bench-key', base_url: baseURL }]));
   const port = await freePort();
   const args = [
-    agentwsBin(),
+    bin,
     'serve',
     '--port',
     String(port),
@@ -97,7 +100,9 @@ export async function startServe({
     String(maxSessions),
     ...more,
   ];
-  const child = spawnNode([...nodeOptions, ...(inspect ? ['--inspect=127.0.0.1:0'] : []), ...args, '--quiet']);
+  const child = spawnNode([...nodeOptions, ...(inspect ? ['--inspect=127.0.0.1:0'] : []), ...args, '--quiet'], {
+    env: { ...process.env, ...env },
+  });
   const stderr = [];
   child.stderr.on('data', (data) => stderr.push(String(data)));
   child.stdout.resume();

@@ -1,5 +1,6 @@
 import { AbortedError } from '../errors.js';
 import type { IOStream } from '../io/iostream.js';
+import { observeToolCall } from '../observability/tool-call.js';
 import type { ChatMessage, ToolCall, ToolResponse } from '../protocol/events.js';
 import type { Agent } from './agent.js';
 import type { Tool } from './tool.js';
@@ -90,7 +91,9 @@ async function executeToolCall(call: ToolCall, context: ToolExecutionContext): P
     const run = async (): Promise<{ content: string; success: boolean }> => {
       try {
         return {
-          content: await untilAborted(tool.call(toolArgs, { signal, agent: context.agent }), signal),
+          content: await observeToolCall(call, tool, iostream, () =>
+            untilAborted(tool.call(toolArgs, { signal, agent: context.agent }), signal),
+          ),
           success: true,
         };
       } catch (error) {

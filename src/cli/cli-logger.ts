@@ -1,9 +1,13 @@
 import { Chalk, type ChalkInstance } from 'chalk';
-import type { Logger } from '../server/logger.js';
+import { pino, stdTimeFunctions, type Logger as Pino } from 'pino';
+import type { LogFields, Logger } from '../server/logger.js';
 import type { CliOutput } from './cli-io.js';
 
 /** How much `agentws serve` prints: `quiet` errors only, `normal` adds what happens, `verbose` adds details. */
 export type LogLevel = 'quiet' | 'normal' | 'verbose';
+
+/** How lines look: `text` for people (`agentws: warning: ...`), `json` one object per line for log collectors. */
+export type LogFormat = 'text' | 'json';
 
 /** Options of {@link createCliLogger}. */
 export interface CliLoggerOptions {
@@ -13,6 +17,8 @@ export interface CliLoggerOptions {
   /** Warnings and errors. */
   stderr: CliOutput;
   color: boolean;
+  /** ['text'] */
+  format?: LogFormat;
 }
 
 /** A {@link Logger} for the terminal, plus the colour functions its lines use. */
@@ -22,35 +28,44 @@ export interface CliLogger extends Logger {
   readonly paint: ChalkInstance;
 }
 
-/** Writes lines to a stream until it fails (its reader went away: EPIPE), then drops them; `onGone` runs once. */
-function lineWriter(stream: CliOutput, onGone: (error: NodeJS.ErrnoException) => void): (line: string) => void {
+/** Writes to a stream until it fails (its reader went away: EPIPE), then drops the text; `onGone` runs once. */
+function streamWriter(stream: CliOutput, onGone: (error: NodeJS.ErrnoException) => void): (text: string) => void {
   let gone = false;
   stream.on('error', (error: NodeJS.ErrnoException) => {
     if (gone) return;
     gone = true;
     onGone(error);
   });
-  return (line) => {
+  return (text) => {
     const { destroyed } = stream as { destroyed?: boolean };
-    if (!gone && destroyed !== true) stream.write(line + '\n');
+    if (!gone && destroyed !== true) stream.write(text);
   };
+}
+
+function goneMessage(name: string, error: NodeJS.ErrnoException): string {
+  return `standard ${name} went away (${error.code ?? error.message}); still running, no longer writing to it`;
 }
 
 /**
  * The CLI's logger: info lines to stdout (for people, and for scripts that wait for "listening on"), warnings and
- * errors to stderr, each prefixed `agentws:`; colours only when asked. When the reader of one stream goes away, the
- * logger stops writing there and says so once on the other: a server must not stop, or crash, because a log pipe
- * closed.
+ * errors to stderr; in text, each prefixed `agentws:`, colours only when asked; in JSON, one object per line with
+ * `level`, `time`, `msg` and the line's fields (`session`, `outcome`, `duration_ms`). When the reader of one stream
+ * goes away, the logger stops writing there and says so once on the other: a server must not stop, or crash,
+ * because a log pipe closed.
  */
 export function createCliLogger(options: CliLoggerOptions): CliLogger {
+  return options.format === 'json' ? jsonLogger(options) : textLogger(options);
+}
+
+function textLogger(options: CliLoggerOptions): CliLogger {
   const paint = new Chalk({ level: options.color ? 1 : 0 });
   const { level } = options;
-  const gone = (name: string, error: NodeJS.ErrnoException): string =>
-    `standard ${name} went away (${error.code ?? error.message}); still running, no longer writing to it`;
-  const out = lineWriter(options.stdout, (error) => logger.warn(gone('output', error)));
-  const err = lineWriter(options.stderr, (error) =>
-    logger.info(paint.yellow(`agentws: warning: ${gone('error', error)}`)),
+  const toOut = streamWriter(options.stdout, (error) => logger.warn(goneMessage('output', error)));
+  const toErr = streamWriter(options.stderr, (error) =>
+    logger.info(paint.yellow(`agentws: warning: ${goneMessage('error', error)}`)),
   );
+  const out = (line: string): void => toOut(line + '\n');
+  const err = (line: string): void => toErr(line + '\n');
   const logger: CliLogger = {
     level,
     paint,
@@ -66,6 +81,38 @@ export function createCliLogger(options: CliLoggerOptions): CliLogger {
     error(message) {
       err(paint.red(`agentws: error: ${message}`));
     },
+  };
+  return logger;
+}
+
+const PINO_LEVELS: Record<LogLevel, string> = { quiet: 'error', normal: 'info', verbose: 'debug' };
+
+/**
+ * JSON lines through pino, written synchronously to the CLI's streams (through the same writers as text, so a closed
+ * pipe is handled the same way). Messages are trimmed: the text banner's indentation means nothing in JSON.
+ */
+function jsonLogger(options: CliLoggerOptions): CliLogger {
+  const settings = {
+    level: PINO_LEVELS[options.level],
+    base: undefined,
+    timestamp: stdTimeFunctions.isoTime,
+    formatters: { level: (label: string) => ({ level: label }) },
+  };
+  const out: Pino = pino(settings, {
+    write: streamWriter(options.stdout, (error) => logger.warn(goneMessage('output', error))),
+  });
+  const err: Pino = pino(settings, {
+    write: streamWriter(options.stderr, (error) => logger.info(goneMessage('error', error))),
+  });
+  const line = (to: Pino, method: 'debug' | 'info' | 'warn' | 'error') => (message: string, fields?: LogFields) =>
+    to[method]({ ...fields }, message.trim());
+  const logger: CliLogger = {
+    level: options.level,
+    paint: new Chalk({ level: 0 }),
+    debug: line(out, 'debug'),
+    info: line(out, 'info'),
+    warn: line(err, 'warn'),
+    error: line(err, 'error'),
   };
   return logger;
 }

@@ -25,7 +25,7 @@ const EXIT_CODES_HELP = `
 Exit codes:
   0   finished normally (serve: stopped by SIGINT/SIGTERM; connect: the run completed)
   1   unexpected internal error
-  2   usage error (bad flag, argument or value; no message)
+  2   usage error (bad flag, argument or value; no message; an OTEL_* setting serve cannot honour)
   3   config error (config list missing or invalid, no model, filter matched nothing)
   4   serve cannot listen (port in use, address not available)
   5   serve --on-connect module not found, failed to load, or has no onConnect export
@@ -138,6 +138,12 @@ export function createProgram(io: CliIO, state: CliState): Command {
       'let agents run the code blocks they are sent, on this machine (needs --token off loopback)',
     )
     .option('--no-web', 'do not serve the web chat page')
+    .option('--no-metrics', 'do not serve Prometheus metrics at /metrics')
+    .addOption(
+      new Option('--log-format <format>', 'log lines as text (for people) or json (one object per line)')
+        .choices(['text', 'json'])
+        .default('text'),
+    )
     .addOption(new Option('-q, --quiet', 'print errors only').conflicts('verbose'))
     .option('--verbose', 'print more: debug lines, stack traces')
     .option('--no-color', 'no colours (also: NO_COLOR=1)')
@@ -157,6 +163,8 @@ export function createProgram(io: CliIO, state: CliState): Command {
           demo: opts.demo === true,
           level: opts.quiet ? 'quiet' : opts.verbose ? 'verbose' : 'normal',
           color: opts.color !== false,
+          logFormat: opts.logFormat as 'text' | 'json',
+          metrics: opts.metrics !== false,
           token: opts.token as string | undefined,
           allowOrigin: opts.allowOrigin as string[] | undefined,
           maxMessageSize: opts.maxMessageSize as number | undefined,

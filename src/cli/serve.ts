@@ -2,16 +2,19 @@ import * as path from 'node:path';
 import { config as loadDotenv } from 'dotenv';
 import { keepOutOfCodeEnvironment } from '../agents/coding/child-environment.js';
 import { describeConfig, type LlmConfigEntry } from '../llm/config-list.js';
+import { providerName } from '../observability/model-call.js';
+import { otlpHeaderValues, startTracing, type Tracing } from '../observability/otel-sdk.js';
 import type { AgentwsServer } from '../server/agentws-server.js';
 import { runServer } from '../server/agentws-server.js';
 import type { InputTimeoutAction } from '../server/io-websockets.js';
 import type { OnConnect, SessionOutcome } from '../server/session.js';
+import { createRedactor, redactingLogger } from '../server/redact.js';
 import { createWebPage } from '../server/web-page.js';
 import { createSeedOnConnect } from '../seed/seed-on-connect.js';
 import { RedisSessionStore } from '../store/redis-store.js';
 import type { CliIO } from './cli-io.js';
 import { onSignals, useColor } from './cli-io.js';
-import type { CliLogger, LogLevel } from './cli-logger.js';
+import type { CliLogger, LogFormat, LogLevel } from './cli-logger.js';
 import { createCliLogger } from './cli-logger.js';
 import { ExitCode } from './exit-codes.js';
 import { loadServeConfig } from './load-config.js';
@@ -28,6 +31,10 @@ export interface ServeOptions {
   demo: boolean;
   level: LogLevel;
   color: boolean;
+  /** `text` for people, `json` one object per line for log collectors. */
+  logFormat: LogFormat;
+  /** Serve Prometheus metrics at `/metrics`. */
+  metrics: boolean;
   token?: string;
   allowOrigin?: string[];
   maxMessageSize?: number;
@@ -97,9 +104,10 @@ function printBanner(
   options: ServeOptions,
   tty: boolean,
   store: string | undefined,
+  tracing: Tracing | undefined,
 ): void {
   const { paint } = log;
-  log.info(`${paint.bold('agentws')} listening on ${paint.cyan(server.uri)}`);
+  log.info(`${paint.bold('agentws')} listening on ${paint.cyan(server.uri)}`, { uri: server.uri, url: server.url });
   if (options.web) for (const line of pageLines(log, server, options, tty)) log.info(line);
   if (models.configList.length === 0) log.info('  models: none configured (the module brings its own)');
   for (const entry of models.configList) log.info(`  model:  ${describeConfig(entry)}  (from ${models.source})`);
@@ -108,6 +116,13 @@ function printBanner(
   }
   log.info(`  agent:  ${agent}`);
   if (store !== undefined) log.info(`  store:  ${store} (session logs in Redis, resumable through any instance)`);
+  if (server.metrics !== undefined) {
+    const auth = options.token === undefined ? '' : ' (Authorization: Bearer <token>)';
+    log.info(`  metrics: ${paint.cyan(`${server.url}metrics`)}${auth}`);
+  }
+  if (tracing !== undefined) {
+    log.info(`  traces: OTLP ${tracing.protocol} to ${tracing.endpoint} (service ${tracing.serviceName})`);
+  }
   if (options.token !== undefined) {
     log.info('  auth:   token required (Authorization: Bearer <token>; the page takes it as #token=<token>)');
   }
@@ -122,11 +137,13 @@ function printBanner(
  */
 export async function serve(options: ServeOptions, io: CliIO): Promise<number> {
   loadDotenv({ path: path.join(io.cwd, '.env'), processEnv: io.env as Record<string, string>, quiet: true });
+  const json = options.logFormat === 'json';
   const log = createCliLogger({
     level: options.level,
     stdout: io.stdout,
     stderr: io.stderr,
-    color: options.color && useColor(io.stdout, io.env),
+    color: !json && options.color && useColor(io.stdout, io.env),
+    format: options.logFormat,
   });
   const token = options.token ?? (io.env.AGENTWS_TOKEN || undefined);
 
@@ -140,14 +157,17 @@ export async function serve(options: ServeOptions, io: CliIO): Promise<number> {
         cwd: io.cwd,
         required: options.onConnect === undefined,
       });
-  const { onConnect, agent } = await chooseAgent(options, models.configList, io, log);
-  const storeUrl = options.store ?? (io.env.AGENTWS_STORE || undefined);
-  const store = storeUrl === undefined ? undefined : await RedisSessionStore.connect(storeUrl, { logger: log });
+  const { onConnect, agent, agentName } = await chooseAgent(options, models.configList, io, log);
+  // The exporter's headers may hold a collector's API key: kept out of the SDK's warnings.
+  const tracing = await startTracing(io.env, redactingLogger(log, createRedactor(otlpHeaderValues(io.env))));
   if (options.allowCodeExecution) {
     keepOutOfCodeEnvironment([token, ...models.configList.map((entry) => entry.api_key)]);
   }
+  const storeUrl = options.store ?? (io.env.AGENTWS_STORE || undefined);
+  let store: RedisSessionStore | undefined;
   let server: AgentwsServer;
   try {
+    store = storeUrl === undefined ? undefined : await RedisSessionStore.connect(storeUrl, { logger: log });
     server = await runServer({
       host: options.host,
       port: options.port,
@@ -164,26 +184,43 @@ export async function serve(options: ServeOptions, io: CliIO): Promise<number> {
       store,
       allowCodeExecution: options.allowCodeExecution,
       web: options.web ? createWebPage({ demo: options.demo }) : false,
+      metrics: options.metrics,
+      tracing: {
+        agentName,
+        providerName: models.configList[0] === undefined ? undefined : providerName(models.configList[0]),
+      },
       logger: log,
       // Whatever they look like: keys without the `sk-` shape are caught by value only.
       secrets: models.configList.flatMap((entry) => (entry.api_key === undefined ? [] : [entry.api_key])),
     });
   } catch (error) {
     await store?.close();
+    await tracing?.shutdown();
     throw error;
   }
-  const closeStore = async (): Promise<void> => {
-    await store?.close();
+  const openStore = store;
+  /** After the server: the store's connection, then the spans still buffered (those of the last sessions). */
+  const cleanUp = async (): Promise<void> => {
+    await openStore?.close();
+    await tracing?.shutdown();
   };
 
-  server.endpoint.on('session-start', ({ id, mode }) => log.info(`session ${id.slice(0, 8)} started (${mode} mode)`));
+  server.endpoint.on('session-start', ({ id, mode }) =>
+    log.info(`session ${id.slice(0, 8)} started (${mode} mode)`, { session: id, mode }),
+  );
   server.endpoint.on('session-end', ({ id, outcome, durationMs }) =>
-    log.info(`session ${id.slice(0, 8)} ended: ${paintOutcome(log, outcome)} after ${seconds(durationMs)}`),
+    log.info(`session ${id.slice(0, 8)} ended: ${paintOutcome(log, outcome)} after ${seconds(durationMs)}`, {
+      session: id,
+      outcome,
+      duration_ms: Math.round(durationMs),
+    }),
   );
   // Signal handlers go in before the banner: a script that sees "listening on" may signal at once, and a signal
   // arriving with no handler would kill the process instead of stopping it gracefully.
-  const stopped = untilStopped(server, closeStore, options, io, log);
-  printBanner(log, server, models, agent, { ...options, token }, io.stdout.isTTY === true, store?.where);
+  const stopped = untilStopped(server, cleanUp, options, io, log);
+  // A JSON log goes to a collector: like a pipe, it never gets the token.
+  const tty = io.stdout.isTTY === true && !json;
+  printBanner(log, server, models, agent, { ...options, token }, tty, store?.where, tracing);
   if (options.allowCodeExecution) {
     log.warn(
       `code execution is ON: agents whose codeExecutionConfig enables it run the code blocks they are sent, on this ` +
@@ -201,28 +238,36 @@ function inputTimeoutMs(secondsValue: number | undefined): number | null | undef
   return secondsValue === 0 ? null : secondsValue * 1000;
 }
 
-/** The user's module (`--on-connect`), or the seed's agents. */
+/**
+ * The user's module (`--on-connect`), or the seed's agents; `agentName` names the sessions' spans (`invoke_agent
+ * chatbot`, or the module's file name).
+ */
 async function chooseAgent(
   options: ServeOptions,
   configList: LlmConfigEntry[],
   io: CliIO,
   log: CliLogger,
-): Promise<{ onConnect: OnConnect; agent: string }> {
+): Promise<{ onConnect: OnConnect; agent: string; agentName: string }> {
   if (options.onConnect === undefined) {
     return {
       onConnect: createSeedOnConnect({ configList, logger: log }),
       agent: "the seed's chatbot (weather_forecast tool, streaming) and user_proxy (NEVER, ends on TERMINATE)",
+      agentName: 'chatbot',
     };
   }
   const userOnConnect = await loadOnConnect(options.onConnect, io.cwd);
   const context = { configList };
-  return { onConnect: (iostream) => userOnConnect(iostream, context), agent: `onConnect from ${options.onConnect}` };
+  return {
+    onConnect: (iostream) => userOnConnect(iostream, context),
+    agent: `onConnect from ${options.onConnect}`,
+    agentName: path.basename(options.onConnect).replace(/\.[cm]?[jt]s$/, ''),
+  };
 }
 
 /** Resolves with the exit code once SIGINT/SIGTERM stopped the server (0), or a second signal cut it short (130). */
 function untilStopped(
   server: AgentwsServer,
-  closeStore: () => Promise<void>,
+  cleanUp: () => Promise<void>,
   options: ServeOptions,
   io: CliIO,
   log: CliLogger,
@@ -246,7 +291,7 @@ function untilStopped(
       );
       void server
         .close()
-        .then(closeStore)
+        .then(cleanUp)
         .then(() => {
           stopSignals();
           log.info('stopped');

@@ -1,5 +1,7 @@
 import { AbortedError, LlmError } from '../errors.js';
 import { IOStream } from '../io/iostream.js';
+import { ModelCall, modelTarget, type ModelTarget } from '../observability/model-call.js';
+import { runInfoOf } from '../observability/run-observer.js';
 import type { UsageSummary } from '../protocol/events.js';
 import {
   completionKey,
@@ -48,6 +50,7 @@ export interface CompletionRequest {
 export class LlmClient {
   readonly #config: ResolvedLlmConfig;
   readonly #models: ChatModel[];
+  readonly #targets: ModelTarget[];
   readonly #usage = new UsageTracker();
 
   /** Throws `ConfigError` (`UnsupportedApiTypeError` for an `api_type` agentws does not speak) at once. */
@@ -57,6 +60,7 @@ export class LlmClient {
     this.#models = this.#config.entries.map(
       (entry) => entry.model_client ?? new OpenAIChatModel(entry, { timeoutMs, maxEventSize }),
     );
+    this.#targets = this.#config.entries.map(modelTarget);
   }
 
   /** Token usage and cost so far, keyed by the model name the API reported (cached replies included, as AutoGen's total). */
@@ -83,6 +87,7 @@ export class LlmClient {
     const failures: string[] = [];
     const hints = new Set<string>();
     let lastError: unknown;
+    const run = runInfoOf(IOStream.getDefault());
     for (let i = 0; i < entries.length; i++) {
       const entry = entries[i]!;
       const model = this.#models[i]!;
@@ -101,16 +106,20 @@ export class LlmClient {
       if (cached !== undefined) {
         if (request.stream) replay(cached, events);
         events.end();
+        ModelCall.cached(this.#targets[i]!, cached.result, run, events.relayed);
         return { result: cached.result, entry: i };
       }
       const deltas: CachedDelta[] = [];
       if (key !== undefined && request.stream) request.sink = recordingSink(events, deltas);
       let result: CompletionResult;
+      const call = new ModelCall(this.#targets[i]!, request, run);
+      events.call = call;
       try {
-        result = await this.#attempt(model, request);
+        result = await call.run(() => this.#attempt(model, request));
       } catch (error) {
         events.end();
         if (signal?.aborted || error instanceof AbortedError) {
+          call.failed(error, true, 'aborted: the run was cancelled, disconnected or shut down', events.relayed);
           throw error instanceof AbortedError
             ? error
             : new AbortedError('The model request was aborted.', { cause: error });
@@ -119,6 +128,7 @@ export class LlmClient {
         const failure = model.describeFailure?.(error) ?? describeError(error);
         // Redacted before it is clipped: a key cut in two would no longer be found.
         const why = clipDetail(this.#redact(failure.why));
+        call.failed(error, false, why, events.relayed);
         failures.push(`#${i} ${describeConfig(entry)}: ${why}`);
         if (failure.hint) hints.add(`#${i}: ${failure.hint}`);
         const next = entries[i + 1];
@@ -135,6 +145,7 @@ export class LlmClient {
         continue;
       }
       events.end();
+      call.succeeded(result, events.relayed);
       if (key !== undefined) await this.#store(cache!, key, { v: 1, result, ...(request.stream ? { deltas } : {}) });
       return { result, entry: i };
     }
@@ -222,6 +233,8 @@ export class LlmClient {
 class StreamEvents implements ChatModelSink {
   /** Deltas relayed (reply and reasoning): output that a failover must say it discards. */
   relayed = 0;
+  /** The request's span and metrics, told when the first delta arrives (none for a cached reply). */
+  call: ModelCall | undefined;
   /** The session's stream, looked up when the first event goes out (a request that streams nothing needs none). */
   #io: IOStream | undefined;
   readonly #agent: string | null;
@@ -241,12 +254,12 @@ class StreamEvents implements ChatModelSink {
   }
 
   content(text: string): void {
-    this.relayed++;
+    if (this.relayed++ === 0) this.call?.firstToken();
     (this.#io ?? this.start()).send({ type: 'stream', content: { content: text } });
   }
 
   reasoning(text: string): void {
-    this.relayed++;
+    if (this.relayed++ === 0) this.call?.firstToken();
     (this.#io ?? this.start()).send({ type: 'reasoning', content: { content: text } });
   }
 

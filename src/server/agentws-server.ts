@@ -2,13 +2,16 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { createServer } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { ServerError } from '../errors.js';
+import { AgentwsMetrics } from '../observability/metrics.js';
+import { observeOnConnect, type ObserveOnConnectOptions } from '../observability/observe-on-connect.js';
+import { bothObservers } from '../observability/session-observer.js';
 import { VERSION } from '../version.js';
 import type { Logger } from './logger.js';
 import { consoleLogger } from './logger.js';
 import type { EndpointOptions } from './websocket-endpoint.js';
 import { WebsocketEndpoint } from './websocket-endpoint.js';
 import { parseRequestTarget } from './request-target.js';
-import { checkHost, isLoopback, LOOPBACK_HOSTS } from './upgrade-guard.js';
+import { checkHost, isLoopback, LOOPBACK_HOSTS, tokensEqual } from './upgrade-guard.js';
 import type { WebPage } from './web-page.js';
 
 /** Options of {@link runServer}: the endpoint's options plus where to listen. */
@@ -19,6 +22,13 @@ export interface ServerOptions extends EndpointOptions {
   port?: number;
   /** Serve the web chat page at `/`. [false; `agentws serve` turns it on] */
   web?: WebPage | false;
+  /**
+   * Serve Prometheus metrics at `GET /metrics` (see {@link AgentwsMetrics}); with a `token`, a scrape must send it as
+   * `Authorization: Bearer`. [false; `agentws serve` turns it on]
+   */
+  metrics?: boolean;
+  /** How sessions show in traces: each is an `invoke_agent {agentName}` span (see {@link observeOnConnect}). [{}] */
+  tracing?: Pick<ObserveOnConnectOptions, 'agentName' | 'providerName'>;
 }
 
 /** A running server. `await using server = await runServer(...)` closes it at the end of the scope. */
@@ -31,6 +41,8 @@ export interface AgentwsServer {
   readonly port: number;
   readonly endpoint: WebsocketEndpoint;
   readonly httpServer: Server;
+  /** The metrics served at `/metrics` (add your own to its registry); undefined without `metrics: true`. */
+  readonly metrics: AgentwsMetrics | undefined;
   /** Sessions running now. */
   readonly sessionCount: number;
   /** Graceful stop: no new sessions, a grace period for running ones, then close 1001. */
@@ -73,6 +85,7 @@ function listen(server: Server, host: string, port: number): Promise<number> {
 
 const REASONS: Record<number, string> = {
   400: 'Bad Request',
+  401: 'Unauthorized',
   403: 'Forbidden',
   404: 'Not Found',
   405: 'Method Not Allowed',
@@ -123,15 +136,60 @@ function answerClientError(error: Error & { code?: string; rawPacket?: Buffer },
   );
 }
 
+/** How long `/readyz` waits for the store to answer before saying the server is not ready. */
+const READY_TIMEOUT_MS = 2_000;
+
 /**
- * The routes of `runServer`'s HTTP server: `/healthz`, the page, and a word for plain requests on the websocket
- * paths. Checks the request target and the Host header first, for every route.
+ * `/readyz`: ready when the server takes sessions and its store answers (`ping()`) within READY_TIMEOUT_MS. (A
+ * server shutting down got 503 already, with every route.)
+ */
+async function answerReady(endpoint: WebsocketEndpoint, res: ServerResponse): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`it did not answer within ${READY_TIMEOUT_MS} ms`)), READY_TIMEOUT_MS);
+  });
+  try {
+    await Promise.race([endpoint.options.store.ping(), late]);
+    const body = JSON.stringify({ status: 'ready', sessions: endpoint.sessionCount });
+    sendPlain(res, 200, body, { 'Content-Type': 'application/json' });
+  } catch (error) {
+    const why = endpoint.redact(error instanceof Error ? error.message : String(error));
+    sendPlain(res, 503, JSON.stringify({ status: 'unavailable', reason: `session store: ${why}` }), {
+      'Content-Type': 'application/json',
+    });
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** A scrape of `/metrics` carries the server's token, when it has one, as `Authorization: Bearer`. */
+function scrapeAllowed(req: IncomingMessage, token: string | undefined): boolean {
+  if (token === undefined) return true;
+  const match = /^bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '');
+  return match !== null && tokensEqual(match[1]!, token);
+}
+
+async function answerMetrics(metrics: AgentwsMetrics, res: ServerResponse): Promise<void> {
+  const body = await metrics.text();
+  sendPlain(res, 200, body, { 'Content-Type': metrics.contentType });
+}
+
+/**
+ * The routes of `runServer`'s HTTP server: `/healthz`, `/readyz`, `/metrics` (when kept), the page, and a word for
+ * plain requests on the websocket paths. Checks the request target and the Host header first, for every route.
  */
 function createRequestHandler(
   endpoint: WebsocketEndpoint,
   page: WebPage | false,
+  metrics: AgentwsMetrics | undefined,
 ): (req: IncomingMessage, res: ServerResponse) => void {
   const readOnly = { Allow: 'GET, HEAD' };
+  /** A route must never take the server down; this request alone fails. */
+  const fail = (error: unknown, res: ServerResponse): void => {
+    endpoint.options.logger.error(`cannot answer a request: ${error instanceof Error ? error.message : String(error)}`);
+    if (!res.headersSent) sendPlain(res, 500, 'Internal error.\n');
+    else res.destroy();
+  };
   const route = (req: IncomingMessage, res: ServerResponse): void => {
     if ((req.url?.length ?? 0) > MAX_TARGET_LENGTH) {
       sendPlain(res, 414, `Request target too long: at most ${MAX_TARGET_LENGTH} bytes.\n`);
@@ -161,6 +219,20 @@ function createRequestHandler(
       }
       return;
     }
+    if (path === '/readyz') {
+      if (!readable) sendPlain(res, 405, 'Use GET.\n', readOnly);
+      else void answerReady(endpoint, res);
+      return;
+    }
+    if (path === '/metrics' && metrics) {
+      if (!readable) sendPlain(res, 405, 'Use GET.\n', readOnly);
+      else if (!scrapeAllowed(req, endpoint.options.token)) {
+        sendPlain(res, 401, "Send the server's token: Authorization: Bearer <token>.\n", {
+          'WWW-Authenticate': 'Bearer',
+        });
+      } else void answerMetrics(metrics, res).catch((error: unknown) => fail(error, res));
+      return;
+    }
     if (page && page.handle(req, res)) return;
     if (endpoint.options.paths.includes(path)) {
       if (readable) {
@@ -181,19 +253,14 @@ function createRequestHandler(
     try {
       route(req, res);
     } catch (error) {
-      // A route must never take the server down; this request alone fails.
-      endpoint.options.logger.error(
-        `cannot answer a request: ${error instanceof Error ? error.message : String(error)}`,
-      );
-      if (!res.headersSent) sendPlain(res, 500, 'Internal error.\n');
-      else res.destroy();
+      fail(error, res);
     }
   };
 }
 
 /**
- * Starts agentws's server: one `node:http` server on one port, websocket upgrades on `/` and `/ws`, `/healthz`, and
- * the web page when asked. Rejects at once with `PORT_IN_USE` when the port is taken.
+ * Starts agentws's server: one `node:http` server on one port, websocket upgrades on `/` and `/ws`, `/healthz`,
+ * `/readyz`, and the web page and `/metrics` when asked. Each session is traced (see {@link observeOnConnect}). Rejects at once with `PORT_IN_USE` when the port is taken.
  */
 export async function runServer(options: ServerOptions): Promise<AgentwsServer> {
   const host = options.host ?? '127.0.0.1';
@@ -212,11 +279,20 @@ export async function runServer(options: ServerOptions): Promise<AgentwsServer> 
   }
   // On loopback the Host header must name this machine: a page on a rebound DNS name (DNS rebinding) is refused.
   const loopbackHosts = [...new Set([...LOOPBACK_HOSTS, host.toLowerCase().replace(/^\[|\]$/g, '')])];
+  const metrics = options.metrics === true ? new AgentwsMetrics() : undefined;
+  const { onConnect } = options;
   const endpoint = new WebsocketEndpoint({
     ...options,
+    // A bad onConnect is left to the endpoint, whose error names the option.
+    onConnect:
+      typeof onConnect === 'function'
+        ? observeOnConnect(onConnect, { ...options.tracing, observer: metrics })
+        : onConnect,
+    observer: metrics && options.observer ? bothObservers(metrics, options.observer) : (metrics ?? options.observer),
     logger,
     allowHosts: options.allowHosts ?? (loopback ? loopbackHosts : []),
   });
+  metrics?.watch(endpoint);
   if (!loopback && options.token === undefined) {
     endpoint.options.logger.warn(
       `listening on ${host} without a token: anyone who can reach this address can start agent sessions, ` +
@@ -226,7 +302,7 @@ export async function runServer(options: ServerOptions): Promise<AgentwsServer> 
   }
   const page = options.web === undefined ? false : options.web;
 
-  const httpServer = createServer(createRequestHandler(endpoint, page));
+  const httpServer = createServer(createRequestHandler(endpoint, page, metrics));
   endpoint.attach(httpServer);
   httpServer.on('clientError', answerClientError);
 
@@ -258,6 +334,7 @@ export async function runServer(options: ServerOptions): Promise<AgentwsServer> 
     port: actualPort,
     endpoint,
     httpServer,
+    metrics,
     get sessionCount() {
       return endpoint.sessionCount;
     },

@@ -1,4 +1,5 @@
 import { ServerError } from '../errors.js';
+import { noopSessionObserver, type SessionObserver } from '../observability/session-observer.js';
 import { MemorySessionStore } from '../store/memory-store.js';
 import type { SessionStore } from '../store/session-store.js';
 import type { InputTimeoutAction } from './io-websockets.js';
@@ -66,6 +67,8 @@ export interface EndpointOptions {
    * whoever can open a session. `runServer` refuses it on a non-loopback host without a token. [false]
    */
   allowCodeExecution?: boolean;
+  /** Told of detaches, resumes and refused frames, for metrics (`AgentwsMetrics` is one). [none] */
+  observer?: SessionObserver;
 }
 
 /** setTimeout's largest delay: a longer one fires at once. */
@@ -89,6 +92,7 @@ const DEFAULTS = {
   logger: consoleLogger as Logger,
   secrets: [] as readonly string[],
   allowCodeExecution: false,
+  observer: noopSessionObserver as SessionObserver,
 };
 
 /** The options with every default filled in and checked. */

@@ -3,11 +3,17 @@
  * characters: it wraps the logger it is given with `redactingLogger`.
  */
 export interface Logger {
-  debug(message: string): void;
-  info(message: string): void;
-  warn(message: string): void;
-  error(message: string): void;
+  debug(message: string, fields?: LogFields): void;
+  info(message: string, fields?: LogFields): void;
+  warn(message: string, fields?: LogFields): void;
+  error(message: string, fields?: LogFields): void;
 }
+
+/**
+ * What a line is about, for structured logs (`agentws serve --log-format json` writes them as keys beside `msg`):
+ * `session` (its id), `outcome`, `duration_ms`, ... Text logs leave them out: the message says the same in words.
+ */
+export type LogFields = Readonly<Record<string, string | number | boolean | undefined>>;
 
 /** Library default: warnings and errors to stderr, nothing else. */
 export const consoleLogger: Logger = {

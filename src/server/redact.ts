@@ -1,4 +1,4 @@
-import type { Logger } from './logger.js';
+import type { LogFields, Logger } from './logger.js';
 
 /** Removes secrets from text that leaves the process: log lines and error events. */
 export type Redactor = (text: string) => string;
@@ -52,16 +52,22 @@ export function escapeControlChars(text: string): string {
 }
 
 /**
- * A logger that passes every line through `redact`, then {@link escapeControlChars}: every line the server logs may
- * carry client or model text (an error's message, a stack), and stays one line. The logger's own colours are added
- * after, by the logger.
+ * A logger that passes every line (and its fields' text) through `redact`, then {@link escapeControlChars}: every
+ * line the server logs may carry client or model text (an error's message, a stack), and stays one line. The
+ * logger's own colours are added after, by the logger.
  */
 export function redactingLogger(logger: Logger, redact: Redactor): Logger {
   const safe = (message: string): string => escapeControlChars(redact(message));
+  const safeFields = (fields: LogFields | undefined): LogFields | undefined => {
+    if (fields === undefined) return undefined;
+    const copy: Record<string, string | number | boolean | undefined> = {};
+    for (const [key, value] of Object.entries(fields)) copy[key] = typeof value === 'string' ? safe(value) : value;
+    return copy;
+  };
   return {
-    debug: (message) => logger.debug(safe(message)),
-    info: (message) => logger.info(safe(message)),
-    warn: (message) => logger.warn(safe(message)),
-    error: (message) => logger.error(safe(message)),
+    debug: (message, fields) => logger.debug(safe(message), safeFields(fields)),
+    info: (message, fields) => logger.info(safe(message), safeFields(fields)),
+    warn: (message, fields) => logger.warn(safe(message), safeFields(fields)),
+    error: (message, fields) => logger.error(safe(message), safeFields(fields)),
   };
 }

@@ -15,7 +15,7 @@ import type { CodeBlock } from './markdown-blocks.js';
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 /** Environment variables that would make a block depend on the machine it runs on, or on the npm run above us. */
-const SCRUBBED = /^(npm_|OPENAI_|OAI_CONFIG_LIST$|AGENTWS_|NO_COLOR$|FORCE_COLOR$|NODE_OPTIONS$|VITEST|TEST$)/i;
+const SCRUBBED = /^(npm_|OPENAI_|OAI_CONFIG_LIST$|AGENTWS_|OTEL_|NO_COLOR$|FORCE_COLOR$|NODE_OPTIONS$|VITEST|TEST$)/i;
 
 export interface DocProject {
   /** Where the TypeScript blocks are compiled. */

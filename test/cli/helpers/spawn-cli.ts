@@ -33,6 +33,8 @@ export class CliProcess {
   constructor(args: string[], options: SpawnOptions = {}) {
     const env: NodeJS.ProcessEnv = { ...process.env };
     for (const name of SCRUBBED) delete env[name];
+    // OpenTelemetry's variables would send this test's spans to the machine's collector.
+    for (const name of Object.keys(env)) if (name.startsWith('OTEL_')) delete env[name];
     this.child = spawn(process.execPath, [BIN, ...args], {
       cwd: options.cwd ?? ROOT,
       env: { ...env, ...options.env },
