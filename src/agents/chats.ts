@@ -36,14 +36,14 @@ function isAgent(value: unknown): value is ConversableAgent {
 }
 
 function queueError(message: string): DefinitionError {
-  return new DefinitionError('OPTION_INVALID', `initiateChats ${message}`);
+  return new DefinitionError('OPTION_INVALID', message);
 }
 
 /** Checks every chat before the first one starts (AutoGen's `consolidate_chat_info`). */
 function checkQueue(queue: readonly ChatQueueEntry[]): void {
-  if (!Array.isArray(queue)) throw queueError('needs an array of chats.');
+  if (!Array.isArray(queue)) throw queueError('initiateChats needs an array of chats.');
   queue.forEach((entry, i) => {
-    const where = `chat ${i}:`;
+    const where = `initiateChats chat ${i}:`;
     checkChatOptions(entry, where, ENTRY_KEYS);
     for (const role of ['sender', 'recipient'] as const) {
       if (!isAgent(entry[role])) throw queueError(`${where} '${role}' must be a ConversableAgent.`);
@@ -70,7 +70,7 @@ function runOrder(queue: readonly ChatQueueEntry[]): number[] {
   const indexById = new Map<number, number>();
   queue.forEach((entry, i) => {
     if (entry.chatId === undefined || indexById.has(entry.chatId)) {
-      throw queueError(`chat ${i}: every chat needs a unique 'chatId' when prerequisites are used.`);
+      throw queueError(`initiateChats chat ${i}: every chat needs a unique 'chatId' when prerequisites are used.`);
     }
     indexById.set(entry.chatId, i);
   });
@@ -85,8 +85,8 @@ function runOrder(queue: readonly ChatQueueEntry[]): number[] {
       const unknown = queue.flatMap((entry) => (entry.prerequisites ?? []).filter((id) => !indexById.has(id)));
       throw queueError(
         unknown.length > 0
-          ? `prerequisites name chats that are not in the queue: ${unknown.join(', ')}.`
-          : `prerequisites form a cycle among chats ${stuck.join(', ')}.`,
+          ? `initiateChats: prerequisites name chats that are not in the queue: ${unknown.join(', ')}.`
+          : `initiateChats: prerequisites form a cycle among chats ${stuck.join(', ')}.`,
       );
     }
     done.add(next);
