@@ -18,8 +18,6 @@ import { clientConfig, generateOaiReply } from './llm-reply.js';
 import { allowsFormatTemplates } from './message-context.js';
 import { receivedEvent } from './received-event.js';
 import {
-  checkReplyResult,
-  matchTrigger,
   ReplyFunctionList,
   type ConversableReplyOptions,
   type RegisterReplyOptions,
@@ -82,13 +80,12 @@ export class ConversableAgent implements Agent {
     this.#conversations = new Conversations(resolved.maxConsecutiveAutoReply, resolved.chatMessages);
     this.#tools = new ToolRegistry(this.name, this.llmConfig !== false);
     this.#tools.registerFunction(resolved.functionMap);
-    for (const schema of (this.llmConfig !== false && (this.llmConfig.tools as ToolSchema[])) || []) {
-      this.#tools.updateToolSignature(schema);
-    }
+    const tools = this.llmConfig === false ? undefined : (this.llmConfig.tools as ToolSchema[] | undefined);
+    for (const schema of tools ?? []) this.#tools.updateToolSignature(schema);
     // AutoGen's order, position 0 tried first: termination and human reply, tool calls, (code execution), the model.
-    this.registerReply(undefined, ConversableAgent.generateOaiReply);
-    this.registerReply(undefined, ConversableAgent.generateToolCallsReply);
-    this.registerReply(undefined, ConversableAgent.checkTerminationAndHumanReply);
+    this.#replies.register(undefined, ConversableAgent.generateOaiReply);
+    this.#replies.register(undefined, ConversableAgent.generateToolCallsReply);
+    this.#replies.register(undefined, ConversableAgent.checkTerminationAndHumanReply);
   }
 
   /** Sent first in every model request. */
@@ -98,8 +95,9 @@ export class ConversableAgent implements Agent {
 
   /** Replaces the system message (AutoGen's `update_system_message`). */
   updateSystemMessage(systemMessage: string): void {
-    if (typeof systemMessage !== 'string')
+    if (typeof systemMessage !== 'string') {
       throw new DefinitionError('AGENT_INVALID', 'The system message must be a string.');
+    }
     this.#systemMessage = systemMessage;
   }
 
@@ -138,14 +136,12 @@ export class ConversableAgent implements Agent {
 
   /** Forgets the history with `agent`, or with everyone. */
   clearHistory(agent?: Agent): void {
-    if (agent === undefined) this.#conversations.history.clear();
-    else this.#conversations.history.delete(agent);
+    forget(this.#conversations.history, agent);
   }
 
   /** Resets the consecutive auto-reply counter for `agent`, or for everyone. */
   resetConsecutiveAutoReplyCounter(agent?: Agent): void {
-    if (agent === undefined) this.#conversations.autoReplies.clear();
-    else this.#conversations.autoReplies.delete(agent);
+    forget(this.#conversations.autoReplies, agent);
   }
 
   /** Whether a message from `sender` gets a reply when `receive` is not told (AutoGen's `reply_at_receive[sender]`). */
@@ -155,8 +151,7 @@ export class ConversableAgent implements Agent {
 
   /** Stops replying on receipt to `sender`, or to everyone. */
   stopReplyAtReceive(sender?: Agent): void {
-    if (sender === undefined) this.#conversations.replyAtReceive.clear();
-    else this.#conversations.replyAtReceive.set(sender, false);
+    forget(this.#conversations.replyAtReceive, sender);
   }
 
   /** AutoGen's `reset`: history, counters, reply-at-receive, usage and reply function configs. */
@@ -220,7 +215,7 @@ export class ConversableAgent implements Agent {
   }
 
   /** The reply functions, position 0 tried first (AutoGen's `_reply_func_list`). */
-  get replyFunctions(): readonly ReplyFunctionEntry[] {
+  get replyFunctions(): ReadonlyArray<Readonly<ReplyFunctionEntry>> {
     return this.#replies.entries;
   }
 
@@ -313,13 +308,8 @@ export class ConversableAgent implements Agent {
     let history = messages ?? this.chatMessages(sender!);
     history = await this.#hooks.processLastReceivedMessage(history);
     history = await this.#hooks.processAllMessagesBeforeReply(history);
-    for (const entry of [...this.#replies.entries]) {
-      if (exclude.includes(entry.replyFunc) || !matchTrigger(entry.trigger, sender)) continue;
-      this.#throwIfAborted();
-      const result = checkReplyResult(await entry.replyFunc(this, history, sender, entry.config), entry.replyFunc);
-      if (result.final) return result.reply ?? null;
-    }
-    return this.#defaultAutoReply;
+    const result = await this.#replies.firstFinal(this, history, sender, exclude, () => this.#throwIfAborted());
+    return result === undefined ? this.#defaultAutoReply : result.reply;
   }
 
   /** The first message of a chat: `message`, else asked from the human (prompt ">"), with the carryover appended. */
@@ -395,15 +385,10 @@ export class ConversableAgent implements Agent {
   }
 
   /** One `receive` without the reply being sent: records, shows, and returns the reply if one is due. */
-  async #receiveOnce(
-    message: AgentMessage,
-    sender: Agent,
-    requestReply: boolean | undefined,
-    silent: boolean,
-  ): Promise<AgentMessage | null> {
+  async #receiveOnce(message: AgentMessage, sender: Agent, requestReply?: boolean, silent = false) {
     const stored = this.#conversations.record(message, sender, 'user', sender.name);
-    if (!silent)
-      IOStream.getDefault().send(receivedEvent(stored, sender.name, this.name, allowsFormatTemplates(this.llmConfig)));
+    const allowFormat = allowsFormatTemplates(this.llmConfig);
+    if (!silent) IOStream.getDefault().send(receivedEvent(stored, sender.name, this.name, allowFormat));
     const replies = requestReply ?? this.replyAtReceive(sender);
     return replies ? this.generateReply({ sender, messages: this.chatMessages(sender) }) : null;
   }
@@ -412,4 +397,10 @@ export class ConversableAgent implements Agent {
     const signal = IOStream.getDefault().signal;
     if (signal?.aborted) throw new AbortedError(undefined, { cause: signal.reason });
   }
+}
+
+/** Forgets what a map holds for `agent`, or everything. */
+function forget(map: Map<Agent | undefined, unknown>, agent: Agent | undefined): void {
+  if (agent === undefined) map.clear();
+  else map.delete(agent);
 }

@@ -141,7 +141,7 @@ export function matchTrigger(trigger: ReplyTrigger, sender: Agent | undefined): 
 }
 
 /** Checks what a reply function returned, with a message that says what it should return. */
-export function checkReplyResult(result: unknown, replyFunc: ReplyFunction<never>): ReplyResult {
+function checkReplyResult(result: unknown, replyFunc: ReplyFunction<never>): ReplyResult {
   const final = (result as { final?: unknown } | null)?.final;
   if (typeof result === 'object' && result !== null && !Array.isArray(result) && typeof final === 'boolean') {
     return result as ReplyResult;
@@ -163,11 +163,6 @@ export class ReplyFunctionList {
   /** The entries, position 0 first. */
   get entries(): readonly ReplyFunctionEntry[] {
     return this.#entries;
-  }
-
-  /** The position of `replyFunc`, or -1. */
-  indexOf(replyFunc: ReplyFunction<never>): number {
-    return this.#entries.findIndex((entry) => entry.replyFunc === replyFunc);
   }
 
   register<C>(trigger: ReplyTrigger, replyFunc: ReplyFunction<C>, options: RegisterReplyOptions<C> = {}): void {
@@ -194,6 +189,27 @@ export class ReplyFunctionList {
       resetConfig,
     };
     this.#entries.splice(position, 0, entry as ReplyFunctionEntry);
+  }
+
+  /**
+   * The first final reply of the functions whose trigger matches `sender` (AutoGen's `generate_reply` loop), or
+   * `undefined` when none gave one. `beforeEach` runs before each function is called (the abort check).
+   */
+  async firstFinal(
+    agent: ConversableAgent,
+    messages: readonly HistoryMessage[],
+    sender: Agent | undefined,
+    exclude: readonly ReplyFunction<never>[],
+    beforeEach: () => void,
+  ): Promise<{ reply: AgentMessage | null } | undefined> {
+    // A copy: a reply function may register another one while the list is being tried.
+    for (const entry of [...this.#entries]) {
+      if (exclude.includes(entry.replyFunc) || !matchTrigger(entry.trigger, sender)) continue;
+      beforeEach();
+      const result = checkReplyResult(await entry.replyFunc(agent, messages, sender, entry.config), entry.replyFunc);
+      if (result.final) return { reply: result.reply ?? null };
+    }
+    return undefined;
   }
 
   /** AutoGen's `replace_reply_func`: every entry of `oldFunc` now calls `newFunc`. */
