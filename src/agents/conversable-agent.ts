@@ -336,8 +336,8 @@ export class ConversableAgent implements Agent {
         typeof message === 'function'
           ? message(this, recipient, { ...options.context, carryover: options.carryover })
           : this.generateInitMessage(message, options.carryover);
-      mine.prepare(recipient, clearHistory, maxTurns === undefined);
-      theirs.prepare(this, clearHistory, maxTurns === undefined);
+      this.prepareChat(recipient, clearHistory, maxTurns === undefined);
+      recipient.prepareChat(this, clearHistory, maxTurns === undefined);
       if (maxTurns !== undefined) {
         let turn = 0;
         for (; turn < maxTurns; turn++) {
@@ -361,6 +361,15 @@ export class ConversableAgent implements Agent {
     } finally {
       [mine.chat, theirs.chat] = outer;
     }
+  }
+
+  /**
+   * Readies this agent for a chat with `partner` (AutoGen's `_prepare_chat`, one side): the auto-reply counter starts
+   * over, replies on receipt are on or off, and the history is cleared when asked. `initiateChat` calls it on both
+   * agents; a subclass that speaks for others (a group chat manager) overrides it to ready them too.
+   */
+  prepareChat(partner: Agent, clearHistory: boolean, replyAtReceive: boolean): void {
+    this.#conversations.prepare(partner, clearHistory, replyAtReceive);
   }
 
   /**

@@ -253,6 +253,25 @@ describe('triggers', () => {
 });
 
 describe('subclasses', () => {
+  it('ready others for a chat by overriding prepareChat, as a group chat manager does', async () => {
+    const member = agent('member');
+    const prepared: string[] = [];
+    class Manager extends ConversableAgent {
+      override prepareChat(partner: Agent, clearHistory: boolean, replyAtReceive: boolean): void {
+        super.prepareChat(partner, clearHistory, replyAtReceive);
+        prepared.push(`${partner.name} ${clearHistory} ${replyAtReceive}`);
+        member.prepareChat(this, clearHistory, replyAtReceive);
+      }
+    }
+    const manager = new Manager({ name: 'manager', humanInputMode: 'NEVER', defaultAutoReply: 'done' });
+    const user = agent('user', { maxConsecutiveAutoReply: 0 });
+    await run(() => member.send('old news', manager, false));
+    await run(() => user.initiateChat(manager, { message: 'go', maxTurns: 1 }));
+    expect(prepared).toEqual(['user true false']);
+    expect(member.chatMessages(manager)).toEqual([]);
+    expect(member.replyAtReceive(manager)).toBe(false);
+  });
+
   it("call an overridden receive and send, as AutoGen's receive → send recursion does", async () => {
     const received: string[] = [];
     const sent: string[] = [];
