@@ -20,7 +20,8 @@ const sizes = option('--sizes', '2,5,10,20').split(',').map(Number);
 const { ChatStreamReader } = await import(pathToFileURL(`${dist}/llm/chat-stream.js`).href);
 
 const PIECE = Buffer.from('x'.repeat(Number(option('--piece-kib', 64)) * 1024));
-const io = { print() {}, input: () => Promise.resolve(''), send() {} };
+// The reader's sink (older builds took an IOStream: this object is both).
+const io = { print() {}, input: () => Promise.resolve(''), send() {}, start() {}, content() {}, reasoning() {} };
 
 function feed(megabytes, limit) {
   const reader = new ChatStreamReader(io, limit);

@@ -18,6 +18,11 @@ export const AGENTWS_ERROR_CODES = [
   'OPTION_INVALID',
   'MODULE_INVALID',
   'PROTOCOL_ERROR',
+  'STORE_UNAVAILABLE',
+  'SPEAKER_SELECTION_FAILED',
+  'CODE_EXECUTION_INVALID',
+  'CODE_EXECUTION_REFUSED',
+  'CODE_EXECUTION_UNAVAILABLE',
 ] as const;
 
 /** The `code` of every error agentws throws. */
@@ -60,6 +65,24 @@ export class AgentwsError extends Error {
 /** A config list could not be found, read, parsed or filtered. */
 export class ConfigError extends AgentwsError {}
 
+/**
+ * A config entry's `api_type` names an API agentws does not speak (AutoGen's `anthropic`, `google`, `mistral`, ...).
+ * The message names the entry (index and model, never the key) and says how to reach the provider's
+ * OpenAI-compatible endpoint instead. Code `CONFIG_INVALID`.
+ */
+export class UnsupportedApiTypeError extends ConfigError {
+  /** The `api_type` as the entry gave it. */
+  readonly apiType: string;
+  /** The entry's position in its config list. */
+  readonly entryIndex: number;
+
+  constructor(apiType: string, entryIndex: number, message: string) {
+    super('CONFIG_INVALID', message);
+    this.apiType = apiType;
+    this.entryIndex = entryIndex;
+  }
+}
+
 /** Every entry of the config list failed; `cause` is the last entry's error. */
 export class LlmError extends AgentwsError {}
 
@@ -87,6 +110,15 @@ export class SessionClosedError extends AgentwsError {
   }
 }
 
+/** The session store (Redis) cannot be reached, or went away for longer than its buffer allows. */
+export class StoreError extends AgentwsError {}
+/** A group chat could not choose its next speaker (no agent can run the called tool, a selection function's bad answer). */
+export class SpeakerSelectionError extends AgentwsError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('SPEAKER_SELECTION_FAILED', message, options);
+  }
+}
+
 /** A server could not start or was given bad options. */
 export class ServerError extends AgentwsError {}
 
@@ -96,6 +128,14 @@ export class ClientFrameError extends AgentwsError {
     super('PROTOCOL_ERROR', message, options);
   }
 }
+
+/**
+ * Code execution could not run: `CODE_EXECUTION_REFUSED` (the IOStream does not allow it, as on a server started
+ * without --allow-code-execution, or a shell command was judged dangerous) or `CODE_EXECUTION_UNAVAILABLE` (its
+ * runtime is missing: no Docker daemon, an image that cannot be pulled). Bad `codeExecutionConfig` or executor options
+ * are a {@link DefinitionError} with code `CODE_EXECUTION_INVALID`.
+ */
+export class CodeExecutionError extends AgentwsError {}
 
 /** True for errors that mean "the run was stopped from outside" rather than "something broke". */
 export function isAbortError(error: unknown): boolean {

@@ -39,11 +39,18 @@ export {
 } from './protocol/json-codec.js';
 export type { DecodedClientFrame } from './protocol/json-codec.js';
 
-// llm: config lists and the model client
-export { configListFromJson, filterConfig, configFromEnv, describeConfig } from './llm/config-list.js';
-export type { LlmConfigEntry, FilterDict, ConfigListFromJsonOptions } from './llm/config-list.js';
+// llm: config lists, the model client, the models behind it, caches
+export { configListFromJson, filterConfig, configFromEnv, describeConfig, loadConfigList } from './llm/config-list.js';
+export type { LlmConfigEntry, FilterDict, ConfigListFromJsonOptions, LoadedConfigList } from './llm/config-list.js';
 export { LlmClient } from './llm/llm-client.js';
 export type { LlmConfig, LlmMessage, ToolSchema, CompletionRequest, CompletionResult } from './llm/llm-client.js';
+export type { ChatModel, ChatModelRequest, ChatModelSink, Failure } from './llm/chat-model.js';
+export { OpenAIChatModel } from './llm/openai-chat-model.js';
+export type { OpenAIChatModelOptions } from './llm/openai-chat-model.js';
+export { Cache } from './llm/cache/cache.js';
+export { DiskCache } from './llm/cache/disk-cache.js';
+export { InMemoryCache } from './llm/cache/in-memory-cache.js';
+export type { LlmCache } from './llm/cache/llm-cache.js';
 
 // agents
 export * from './agents/index.js';
@@ -78,6 +85,7 @@ export type { OnConnectContext } from './server/on-connect-context.js';
 export {
   AgentwsError,
   ConfigError,
+  UnsupportedApiTypeError,
   LlmError,
   DefinitionError,
   AbortedError,
@@ -85,6 +93,8 @@ export {
   SessionClosedError,
   ServerError,
   ClientFrameError,
+  SpeakerSelectionError,
+  CodeExecutionError,
   WIRE_ERROR_CODES,
 } from './errors.js';
 export type { AgentwsErrorCode, WireErrorCode } from './errors.js';

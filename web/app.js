@@ -235,6 +235,9 @@ function onEvent(frame) {
     case 'stream':
       transcript.stream(frame.content);
       break;
+    case 'reasoning':
+      transcript.reasoning(frame.content);
+      break;
     case 'stream_end':
       transcript.streamEnd();
       break;
@@ -253,6 +256,24 @@ function onEvent(frame) {
     case 'executed_function':
       transcript.callState(frame.content.call_id, frame.content.is_exec_success ? 'done' : 'failed');
       break;
+    case 'group_chat_run_chat':
+    case 'select_speaker':
+    case 'select_speaker_invalid_input':
+    case 'select_speaker_try_count_exceeded':
+    case 'group_chat_resume':
+      transcript.groupChat(frame);
+      break;
+    case 'execute_code_block': {
+      const { recipient, code_block_count: index, language } = frame.content;
+      note('info', `${recipient} runs code block ${index} (${language || 'unknown language'})…`);
+      break;
+    }
+    case 'generate_code_execution_reply': {
+      const { recipient, code_block_languages: languages } = frame.content;
+      const what = languages.length === 1 ? 'a code block' : `${languages.length} code blocks`;
+      note('info', `${recipient} runs ${what} (${languages.map((l) => l || 'unknown language').join(', ')})…`);
+      break;
+    }
     case 'no_human_input':
       note('info', 'No human input received: the agents go on with an automatic reply.');
       break;

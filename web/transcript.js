@@ -1,12 +1,15 @@
 // @ts-check
 // The conversation as the page shows it: agents' messages (Markdown, streamed or not, each once), tool calls and
-// results, prints, and the human's own messages. One Transcript per chat; app.js feeds it the session's events.
+// results, who speaks next in a group chat, prints, and the human's own messages. One Transcript per chat; app.js feeds it the session's events.
 import { showMarkdown } from './markdown.js';
-import { append, bubble, el, keepScrolled, log, toolCallCard, toolResultCard } from './view.js';
+import { append, bubble, el, keepScrolled, log, note, toolCallCard, toolResultCard } from './view.js';
 
 /**
  * @typedef {import('../dist/protocol/events.js').AgentEvent} AgentEvent
  * @typedef {import('./view.js').Bubble} Bubble
+ * @typedef {import('../dist/protocol/events.js').EventOf<
+ *   'group_chat_run_chat' | 'select_speaker' | 'select_speaker_invalid_input' |
+ *   'select_speaker_try_count_exceeded' | 'group_chat_resume'>} GroupChatEvent
  */
 /**
  * @template {AgentEvent['type']} T
@@ -21,6 +24,15 @@ import { append, bubble, el, keepScrolled, log, toolCallCard, toolResultCard } f
  * @property {number} frame The pending animation frame, 0 for none.
  * @property {number} notBefore No rendering before this time (`performance.now()`).
  * @property {boolean} partial Begun before what the page was shown (no `stream_start`: a replay that starts mid-reply).
+ * @property {Reasoning | null} reasoning What the model reasoned before or while replying, if it said.
+ */
+/**
+ * The model's reasoning, collapsed above its reply: apart from the reply, and not part of the message.
+ * @typedef {object} Reasoning
+ * @property {HTMLDetailsElement} node
+ * @property {HTMLElement} summary
+ * @property {HTMLElement} text
+ * @property {string} content All reasoning so far.
  */
 
 /**
@@ -100,7 +112,8 @@ export class Transcript {
     const view = bubble('agent streaming', content.agent ?? content.model);
     view.node.title = `model: ${content.model}`;
     append(view.node);
-    const stream = { view, agent: content.agent, text: '', frame: 0, notBefore: 0, partial };
+    /** @type {Stream} */
+    const stream = { view, agent: content.agent, text: '', frame: 0, notBefore: 0, partial, reasoning: null };
     this.#stream = stream;
     return stream;
   }
@@ -109,6 +122,24 @@ export class Transcript {
   stream(content) {
     const stream = this.#stream ?? this.streamStart({ agent: null, model: 'model' }, true);
     stream.text += content.content;
+    if (stream.frame === 0) stream.frame = window.requestAnimationFrame(() => this.#render(stream));
+  }
+
+  /**
+   * A piece of the model's reasoning, in a collapsed "Reasoning" section at the top of the reply's bubble.
+   * @param {ContentOf<'reasoning'>} content
+   */
+  reasoning(content) {
+    const stream = this.#stream ?? this.streamStart({ agent: null, model: 'model' }, true);
+    if (!stream.reasoning) {
+      const node = /** @type {HTMLDetailsElement} */ (el('details', 'reasoning'));
+      const summary = el('summary', '', 'Reasoning…');
+      const text = el('div', 'reasoning-text');
+      node.append(summary, text);
+      stream.view.body.before(node);
+      stream.reasoning = { node, summary, text, content: '' };
+    }
+    stream.reasoning.content += content.content;
     if (stream.frame === 0) stream.frame = window.requestAnimationFrame(() => this.#render(stream));
   }
 
@@ -125,6 +156,7 @@ export class Transcript {
       stream.frame = window.requestAnimationFrame(() => this.#render(stream));
       return;
     }
+    if (stream.reasoning) stream.reasoning.text.textContent = stream.reasoning.content;
     showMarkdown(stream.view.body, withoutTerminate(stream.text));
     stream.notBefore = now + 5 * (window.performance.now() - now);
     keepScrolled();
@@ -137,8 +169,14 @@ export class Transcript {
     window.cancelAnimationFrame(stream.frame);
     stream.view.node.classList.remove('streaming');
     const shown = withoutTerminate(stream.text);
-    // A reply that only called tools streams nothing (and one that only says TERMINATE shows nothing): no bubble.
-    if (shown.trim() === '') stream.view.node.remove();
+    const { reasoning } = stream;
+    if (reasoning) {
+      reasoning.text.textContent = reasoning.content;
+      reasoning.summary.textContent = 'Reasoning';
+    }
+    // A reply that only called tools streams nothing (and one that only says TERMINATE shows nothing): no bubble,
+    // unless the model reasoned on the way.
+    if (shown.trim() === '' && !reasoning) stream.view.node.remove();
     else showMarkdown(stream.view.body, shown);
     keepScrolled();
     const text = stream.text.trim();
@@ -172,6 +210,45 @@ export class Transcript {
     if (!call) return;
     call.badge.dataset.state = state;
     call.badge.textContent = state === 'running' ? 'running…' : state;
+  }
+
+  /**
+   * A group chat's own events: who its manager lets speak next (a line above that agent's message), the agents
+   * numbered for the person's choice of the next speaker (the question that follows counts them so), a wrong or
+   * missing choice, a resumed group chat.
+   * @param {GroupChatEvent} event
+   */
+  groupChat(event) {
+    switch (event.type) {
+      case 'group_chat_run_chat': {
+        const line = el('div', 'note speaker');
+        line.append('Next speaker: ', el('strong', 'speaker-name', event.content.speaker));
+        append(line);
+        break;
+      }
+      case 'select_speaker': {
+        const list = el('ol', 'speaker-choices');
+        for (const name of event.content.agents) list.appendChild(el('li', undefined, name));
+        const box = el('div', 'note choices');
+        box.append(el('div', undefined, 'Please select the next speaker from the following list:'), list);
+        append(box);
+        break;
+      }
+      case 'select_speaker_invalid_input':
+        note('error', `Invalid input. Please enter a number between 1 and ${event.content.agents.length}.`);
+        break;
+      case 'select_speaker_try_count_exceeded':
+        note(
+          'info',
+          `You have tried ${event.content.try_count} times. The next speaker will be selected automatically.`,
+        );
+        break;
+      case 'group_chat_resume': {
+        const { messages, last_speaker_name: name } = event.content;
+        note('info', `Group chat resumed from ${messages.length} messages; the last speaker is ${name}.`);
+        break;
+      }
+    }
   }
 
   /** @param {ContentOf<'print'>} content */

@@ -2,6 +2,7 @@ import { DefinitionError } from '../errors.js';
 import type { LlmConfig } from '../llm/llm-client.js';
 import type { ChatMessage, HumanInputMode } from '../protocol/events.js';
 import type { Agent, AgentMessage, HistoryMessage } from './agent.js';
+import type { CodeExecutionConfig } from './coding/code-execution-config.js';
 import type { Tool, ToolFunction } from './tool.js';
 
 /** Options of `ConversableAgent` (AutoGen's constructor arguments, camelCased). */
@@ -33,6 +34,11 @@ export interface ConversableAgentOptions {
   functionMap?: Readonly<Record<string, Tool | ToolFunction>>;
   /** Earlier conversations to go on from, by partner (AutoGen's `chat_messages`); copied. Default: none. */
   chatMessages?: ReadonlyMap<Agent, readonly HistoryMessage[]>;
+  /**
+   * Run the code blocks of received messages (see docs/code-execution.md), or `false` for not at all. Code runs only
+   * where the current IOStream allows it (`agentws serve --allow-code-execution` on a server). Default: `false`.
+   */
+  codeExecutionConfig?: CodeExecutionConfig | false;
 }
 
 /** Options with every default applied. */
@@ -51,6 +57,7 @@ const OPTION_KEYS = new Set<string>([
   'description',
   'functionMap',
   'chatMessages',
+  'codeExecutionConfig',
 ]);
 
 const DEFAULTS = {
@@ -60,6 +67,7 @@ const DEFAULTS = {
   maxConsecutiveAutoReply: 100,
   isTerminationMsg: (message: ChatMessage) => message.content === 'TERMINATE',
   defaultAutoReply: '',
+  codeExecutionConfig: false,
 } as const satisfies Partial<ConversableAgentOptions>;
 
 /** Drops keys whose value is `undefined`, so that they fall back to the defaults. */

@@ -5,13 +5,15 @@ import type { HumanInputMode, UsageSummary } from '../protocol/events.js';
 import type { Agent, AgentMessage, HistoryMessage } from './agent.js';
 import { resolveAgentOptions, type ConversableAgentOptions } from './agent-options.js';
 import { handleCarryover, type Carryover } from './carryover.js';
-import { emitChatEnd, mergeUsage, type ChatResult } from './chat-result.js';
+import type { ChatResult } from './chat-result.js';
 import { initiateChats, type ChatQueueEntry } from './chats.js';
-import { summarizeChat, DEFAULT_SUMMARY_PROMPT } from './chat-summary.js';
+import { DEFAULT_SUMMARY_PROMPT } from './chat-summary.js';
+import { codeExecutionReply, CodeExecution } from './coding/code-execution-reply.js';
+import type { CodeExecutor } from './coding/code-executor.js';
 import { generateToolCallsReply } from './execute-tool-calls.js';
 import { Hooks, type HookableMethod, type HookFunctions } from './hooks.js';
 import { checkTerminationAndHumanReply } from './human-reply.js';
-import { Conversations, type ChatState } from './conversations.js';
+import { Conversations, forget, type ChatState } from './conversations.js';
 import { checkChatOptions, checkSummaryModel, type InitiateChatOptions } from './initiate-chat-options.js';
 import { nestedChatsRegistration, type NestedChat, type RegisterNestedChatsOptions } from './nested-chats.js';
 import { clientConfig, generateOaiReply } from './llm-reply.js';
@@ -27,12 +29,14 @@ import {
 } from './reply-functions.js';
 import type { Tool, ToolFunction } from './tool.js';
 import { ToolRegistry } from './tool-registry.js';
+import { runTwoAgentChat } from './two-agent-chat.js';
 
 export type { ConversableAgentOptions } from './agent-options.js';
 
 /**
  * AutoGen 0.2's ConversableAgent: on each received message it tries its reply functions in order (by default:
- * termination and human reply per `humanInputMode`, the requested tools, its model), else sends `defaultAutoReply`.
+ * termination and human reply per `humanInputMode`, the requested tools, code execution when `codeExecutionConfig`
+ * enables it, its model), else sends `defaultAutoReply`.
  * It never formats text: everything it shows is an event sent to `IOStream.getDefault()`.
  * @example
  * const assistant = new ConversableAgent({ name: 'assistant', llmConfig: { configList } });
@@ -50,6 +54,13 @@ export class ConversableAgent implements Agent {
   /** Built-in reply function: runs the tool calls of the last message. */
   static readonly generateToolCallsReply: ReplyFunction = generateToolCallsReply;
 
+  /**
+   * Built-in reply function, registered when `codeExecutionConfig` enables code execution: runs the code blocks of
+   * the messages received (AutoGen's `generate_code_execution_reply`); see docs/code-execution.md.
+   */
+  static readonly generateCodeExecutionReply: ReplyFunction = (agent, messages, sender) =>
+    codeExecutionReply(agent.#codeExecution, agent, messages, sender);
+
   /** Built-in reply function: asks the agent's model (AutoGen's `generate_oai_reply`). */
   static readonly generateOaiReply: ReplyFunction = generateOaiReply;
 
@@ -63,6 +74,7 @@ export class ConversableAgent implements Agent {
   readonly #defaultAutoReply: AgentMessage;
   readonly #conversations: Conversations;
   readonly #tools: ToolRegistry;
+  readonly #codeExecution: CodeExecution | undefined;
   readonly #replies = new ReplyFunctionList();
   readonly #hooks = new Hooks();
   #finishedChats: ChatResult[] = [];
@@ -82,8 +94,10 @@ export class ConversableAgent implements Agent {
     this.#tools.registerFunction(resolved.functionMap);
     const tools = this.llmConfig === false ? undefined : (this.llmConfig.tools as ToolSchema[] | undefined);
     for (const schema of tools ?? []) this.#tools.updateToolSignature(schema);
-    // AutoGen's order, position 0 tried first: termination and human reply, tool calls, (code execution), the model.
+    this.#codeExecution = CodeExecution.from(new.target.name, resolved.codeExecutionConfig);
+    // AutoGen's order, position 0 tried first: termination and human reply, tool calls, code execution, the model.
     this.#replies.register(undefined, ConversableAgent.generateOaiReply);
+    if (this.#codeExecution) this.#replies.register(undefined, ConversableAgent.generateCodeExecutionReply);
     this.#replies.register(undefined, ConversableAgent.generateToolCallsReply);
     this.#replies.register(undefined, ConversableAgent.checkTerminationAndHumanReply);
   }
@@ -185,6 +199,11 @@ export class ConversableAgent implements Agent {
     return this.#tools.functionMap;
   }
 
+  /** The executor that runs received code blocks, when `codeExecutionConfig` has one (AutoGen's `code_executor`). */
+  get codeExecutor(): CodeExecutor | undefined {
+    return this.#codeExecution?.executor;
+  }
+
   /** Advertises `tool` to this agent's model (AutoGen's `register_for_llm`); a tool of the same name is replaced. */
   registerForLlm(tool: Tool): void {
     this.#tools.updateToolSignature(tool.schema);
@@ -222,6 +241,7 @@ export class ConversableAgent implements Agent {
   /**
    * Adds a reply function, tried for senders `trigger` matches (AutoGen's `register_reply`). Built in, in order:
    * {@link ConversableAgent.checkTerminationAndHumanReply}, {@link ConversableAgent.generateToolCallsReply},
+   * {@link ConversableAgent.generateCodeExecutionReply} (with `codeExecutionConfig`),
    * {@link ConversableAgent.generateOaiReply}; a function registered later is tried earlier unless `position` says.
    * @example
    * agent.registerReply(ConversableAgent, () => ({ final: true, reply: 'hello' }));
@@ -309,7 +329,9 @@ export class ConversableAgent implements Agent {
     history = await this.#hooks.processLastReceivedMessage(history);
     history = await this.#hooks.processAllMessagesBeforeReply(history);
     const result = await this.#replies.firstFinal(this, history, sender, exclude, () => this.#throwIfAborted());
-    return result === undefined ? this.#defaultAutoReply : result.reply;
+    if (result === undefined) return this.#defaultAutoReply;
+    if (result.reply === null) this.#conversations.chatEnded(result.terminationReason);
+    return result.reply;
   }
 
   /** The first message of a chat: `message`, else asked from the human (prompt ">"), with the carryover appended. */
@@ -325,41 +347,13 @@ export class ConversableAgent implements Agent {
   async initiateChat(recipient: ConversableAgent, options: InitiateChatOptions = {}): Promise<ChatResult> {
     checkChatOptions(options);
     checkSummaryModel(this, recipient, options);
-    const { message, maxTurns, clearHistory = true, summaryMethod = 'last_msg', summaryArgs = {}, silent } = options;
     const chat: ChatState = { terminationReason: null, humanInput: [] };
-    const [mine, theirs] = [this.#conversations, recipient.#conversations];
     // A chat inside a reply (a nested chat) puts the outer chat's state back when it ends.
-    const outer = [mine.chat, theirs.chat] as const;
-    mine.chat = theirs.chat = chat;
+    const restore = this.#conversations.share(recipient.#conversations, chat);
     try {
-      const first = async (): Promise<AgentMessage> =>
-        typeof message === 'function'
-          ? message(this, recipient, { ...options.context, carryover: options.carryover })
-          : this.generateInitMessage(message, options.carryover);
-      this.prepareChat(recipient, clearHistory, maxTurns === undefined);
-      recipient.prepareChat(this, clearHistory, maxTurns === undefined);
-      if (maxTurns !== undefined) {
-        let turn = 0;
-        for (; turn < maxTurns; turn++) {
-          const next = turn === 0 ? await first() : await this.generateReply({ sender: recipient });
-          if (next === null) break;
-          await this.send(next, recipient, true, silent);
-        }
-        if (turn === maxTurns) chat.terminationReason = `Maximum turns (${maxTurns}) reached`;
-      } else {
-        await this.send(await first(), recipient, undefined, silent);
-      }
-      const result: ChatResult = {
-        chatHistory: [...this.chatMessages(recipient)],
-        summary: await summarizeChat(summaryMethod, summaryArgs, this, recipient),
-        cost: mergeUsage(this.usage, recipient.usage),
-        humanInput: [...chat.humanInput],
-        terminationReason: chat.terminationReason ?? 'no reply',
-      };
-      emitChatEnd(this.name, recipient.name, result);
-      return result;
+      return await runTwoAgentChat(this, recipient, options, chat);
     } finally {
-      [mine.chat, theirs.chat] = outer;
+      restore();
     }
   }
 
@@ -406,10 +400,4 @@ export class ConversableAgent implements Agent {
     const signal = IOStream.getDefault().signal;
     if (signal?.aborted) throw new AbortedError(undefined, { cause: signal.reason });
   }
-}
-
-/** Forgets what a map holds for `agent`, or everything. */
-function forget(map: Map<Agent | undefined, unknown>, agent: Agent | undefined): void {
-  if (agent === undefined) map.clear();
-  else map.delete(agent);
 }

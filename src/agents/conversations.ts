@@ -73,10 +73,28 @@ export class Conversations {
     return [...this.history.values()][0]?.at(-1);
   }
 
+  /** Makes `chat` the chat under way for this agent and its partner's, until the returned function puts theirs back. */
+  share(partner: Conversations, chat: ChatState): () => void {
+    const outer = [this.chat, partner.chat] as const;
+    this.chat = partner.chat = chat;
+    return () => void ([this.chat, partner.chat] = outer);
+  }
+
+  /** Records why the chat under way ended, when the reply function that ended it said why. */
+  chatEnded(terminationReason: string | undefined): void {
+    if (terminationReason !== undefined && this.chat !== undefined) this.chat.terminationReason = terminationReason;
+  }
+
   /** AutoGen's `_prepare_chat` for one side: counter reset, reply on receipt or not, history kept or cleared. */
   prepare(partner: Agent, clearHistory: boolean, replyAtReceive: boolean): void {
     this.autoReplies.delete(partner);
     this.replyAtReceive.set(partner, replyAtReceive);
     if (clearHistory) this.history.delete(partner);
   }
+}
+
+/** Forgets what a map holds for `agent`, or everything. */
+export function forget(map: Map<Agent | undefined, unknown>, agent: Agent | undefined): void {
+  if (agent === undefined) map.clear();
+  else map.delete(agent);
 }

@@ -94,7 +94,7 @@ export function terminationReasonText(reason: HumanReplyEnd, me: string): string
 
 /**
  * AutoGen 0.2's `check_termination_and_human_reply` for `agent`: asks the human when the table says so, updates the
- * auto-reply counter, records why the chat ended, and emits `no_human_input` / `using_auto_reply` as AutoGen prints.
+ * auto-reply counter, says why the chat ends when it does, and emits `no_human_input` / `using_auto_reply` as AutoGen prints.
  */
 export async function checkTerminationAndHumanReply(
   agent: ConversableAgent,
@@ -128,8 +128,7 @@ export async function checkTerminationAndHumanReply(
   }
   state.autoReplies.set(sender, 0);
   if (decision.action === 'end') {
-    if (state.chat !== undefined) state.chat.terminationReason = terminationReasonText(decision.reason, me);
-    return { final: true, reply: null };
+    return { final: true, reply: null, terminationReason: terminationReasonText(decision.reason, me) };
   }
   const reply: HistoryMessage = { role: 'user', content: decision.content };
   // Tool calls the human cut short still need answers, or the model API rejects the next request.

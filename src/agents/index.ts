@@ -16,7 +16,22 @@ export {
 export type { Carryover, CarryoverItem } from './carryover.js';
 export { lastMessageSummary, type ChatResult } from './chat-result.js';
 export { initiateChats, type ChatQueueEntry } from './chats.js';
+export * from './coding/index.js';
 export { ConversableAgent } from './conversable-agent.js';
+export { GroupChat, type AgentByNameOptions } from './group-chat.js';
+export {
+  DEFAULT_SELECT_SPEAKER_AUTO_MULTIPLE_TEMPLATE,
+  DEFAULT_SELECT_SPEAKER_AUTO_NONE_TEMPLATE,
+  DEFAULT_SELECT_SPEAKER_MESSAGE_TEMPLATE,
+  DEFAULT_SELECT_SPEAKER_PROMPT_TEMPLATE,
+  SPEAKER_SELECTION_METHODS,
+  type GroupChatOptions,
+  type SpeakerSelectionFunction,
+  type SpeakerSelectionMethodName,
+  type SpeakerTransitions,
+} from './group-chat-options.js';
+export { GroupChatManager, type GroupChatManagerOptions, type ResumedGroupChat } from './group-chat-manager.js';
+export type { GroupChatResumeOptions } from './group-chat-resume.js';
 export { HOOKABLE_METHODS, type HookableMethod, type HookFunctions, type MessageBeforeSend } from './hooks.js';
 export type {
   ChatContext,
@@ -42,6 +57,7 @@ export type {
   ReplyResult,
   ReplyTrigger,
 } from './reply-functions.js';
+export { MANUAL_SELECTION_PROMPT } from './speaker-selection.js';
 export {
   createTool,
   type JsonSchemaObject,

@@ -4,9 +4,11 @@ import type { ConversableAgent } from './conversable-agent.js';
 
 /**
  * What a reply function returns: `final: true` ends the search with `reply` (`null`: no reply, the conversation
- * ends); `final: false` lets the next function in the list try (AutoGen's `(final, reply)` tuple).
+ * ends); `final: false` lets the next function in the list try (AutoGen's `(final, reply)` tuple). With `reply: null`,
+ * `terminationReason` says why the conversation ended: it becomes the chat's (`ChatResult.terminationReason`, the
+ * `chat_end` event's), where otherwise it would be "no reply".
  */
-export type ReplyResult = { final: false } | { final: true; reply: AgentMessage | null };
+export type ReplyResult = { final: false } | { final: true; reply: AgentMessage | null; terminationReason?: string };
 
 /**
  * A reply function (AutoGen's `reply_func(recipient, messages, sender, config)`): `recipient` is the agent replying,
@@ -142,15 +144,27 @@ export function matchTrigger(trigger: ReplyTrigger, sender: Agent | undefined): 
 
 /** Checks what a reply function returned, with a message that says what it should return. */
 function checkReplyResult(result: unknown, replyFunc: ReplyFunction<never>): ReplyResult {
-  const final = (result as { final?: unknown } | null)?.final;
-  if (typeof result === 'object' && result !== null && !Array.isArray(result) && typeof final === 'boolean') {
-    return result as ReplyResult;
+  const name = replyFunc.name || '(anonymous)';
+  const { final, reply, terminationReason } = (result ?? {}) as {
+    final?: unknown;
+    reply?: unknown;
+    terminationReason?: unknown;
+  };
+  if (typeof result !== 'object' || result === null || Array.isArray(result) || typeof final !== 'boolean') {
+    const hint = Array.isArray(result) ? ", not AutoGen's (final, reply) tuple" : '';
+    throw new DefinitionError(
+      'OPTION_INVALID',
+      `Reply function ${name} must return { final: true, reply } or { final: false }${hint}.`,
+    );
   }
-  const hint = Array.isArray(result) ? ", not AutoGen's (final, reply) tuple" : '';
-  throw new DefinitionError(
-    'OPTION_INVALID',
-    `Reply function ${replyFunc.name || '(anonymous)'} must return { final: true, reply } or { final: false }${hint}.`,
-  );
+  if (terminationReason !== undefined && (typeof terminationReason !== 'string' || (reply ?? null) !== null)) {
+    throw new DefinitionError(
+      'OPTION_INVALID',
+      `Reply function ${name} returned a terminationReason ${JSON.stringify(terminationReason)}: it must be a ` +
+        'string, and goes with reply: null (the conversation ends).',
+    );
+  }
+  return result as ReplyResult;
 }
 
 /**
@@ -201,13 +215,13 @@ export class ReplyFunctionList {
     sender: Agent | undefined,
     exclude: readonly ReplyFunction<never>[],
     beforeEach: () => void,
-  ): Promise<{ reply: AgentMessage | null } | undefined> {
+  ): Promise<{ reply: AgentMessage | null; terminationReason?: string } | undefined> {
     // A copy: a reply function may register another one while the list is being tried.
     for (const entry of [...this.#entries]) {
       if (exclude.includes(entry.replyFunc) || !matchTrigger(entry.trigger, sender)) continue;
       beforeEach();
       const result = checkReplyResult(await entry.replyFunc(agent, messages, sender, entry.config), entry.replyFunc);
-      if (result.final) return { reply: result.reply ?? null };
+      if (result.final) return { reply: result.reply ?? null, terminationReason: result.terminationReason };
     }
     return undefined;
   }

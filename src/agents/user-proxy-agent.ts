@@ -1,4 +1,3 @@
-import { DefinitionError } from '../errors.js';
 import type { HumanInputMode } from '../protocol/events.js';
 import { withDefaults, type ConversableAgentOptions } from './agent-options.js';
 import { ConversableAgent } from './conversable-agent.js';
@@ -13,37 +12,31 @@ export const DEFAULT_USER_PROXY_DESCRIPTIONS: Readonly<Record<HumanInputMode, st
     'A computer terminal that performs no other action than running Python code (in a ```python code block), or sh shell scripts (in a ```sh code block).',
 };
 
-/** Options of {@link UserProxyAgent}. */
-export interface UserProxyAgentOptions extends ConversableAgentOptions {
-  /** Accepted for AutoGen compatibility; agentws runs no code, so only `false` (the default) is allowed. */
-  codeExecutionConfig?: false;
-}
+/**
+ * Options of {@link UserProxyAgent}. `codeExecutionConfig` defaults to `false`: AutoGen's UserProxyAgent runs code by
+ * default, agentws only when asked (see docs/code-execution.md).
+ */
+export type UserProxyAgentOptions = ConversableAgentOptions;
 
-function withoutCodeExecution(options: UserProxyAgentOptions): ConversableAgentOptions {
+function userProxyDefaults(options: UserProxyAgentOptions): ConversableAgentOptions {
   if (typeof options !== 'object' || options === null) return options;
-  const { codeExecutionConfig, ...rest } = options;
-  if (codeExecutionConfig !== undefined && codeExecutionConfig !== false) {
-    throw new DefinitionError(
-      'AGENT_INVALID',
-      "UserProxyAgent option 'codeExecutionConfig': code execution is not supported by agentws; pass false or leave it out.",
-    );
-  }
-  const mode = rest.humanInputMode ?? 'ALWAYS';
-  return withDefaults(rest, {
+  const mode = options.humanInputMode ?? 'ALWAYS';
+  return withDefaults(options, {
     systemMessage: '',
     humanInputMode: 'ALWAYS',
     llmConfig: false,
+    codeExecutionConfig: false,
     description: DEFAULT_USER_PROXY_DESCRIPTIONS[mode],
   });
 }
 
 /**
- * AutoGen's UserProxyAgent: stands for the human (`humanInputMode` 'ALWAYS' by default), has no model, and runs the
- * tools registered for execution on it.
+ * AutoGen's UserProxyAgent: stands for the human (`humanInputMode` 'ALWAYS' by default), has no model, runs the tools
+ * registered for execution on it, and with `codeExecutionConfig` the code blocks it receives.
  * @example const user = new UserProxyAgent({ name: 'user_proxy', humanInputMode: 'NEVER' });
  */
 export class UserProxyAgent extends ConversableAgent {
   constructor(options: UserProxyAgentOptions) {
-    super(withoutCodeExecution(options));
+    super(userProxyDefaults(options));
   }
 }

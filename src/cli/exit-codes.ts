@@ -3,7 +3,7 @@ import { AgentwsError } from '../errors.js';
 
 /**
  * The exit codes of `agentws`, stable for shell scripts (listed in docs/cli.md and the README).
- * 0–5 can come from any command; 10–14 from `agentws connect`; 130 when a second Ctrl-C stops at once.
+ * 0–6 can come from any command; 10–14 from `agentws connect`; 130 when a second Ctrl-C stops at once.
  */
 export const ExitCode = {
   /** The command finished normally (`serve`: stopped by SIGINT/SIGTERM; `connect`: the run completed). */
@@ -18,6 +18,8 @@ export const ExitCode = {
   LISTEN: 4,
   /** `serve --on-connect`: the module was not found, failed to load, or exports no onConnect function. */
   MODULE: 5,
+  /** `serve --store`: the store (Redis) cannot be reached at start. */
+  STORE: 6,
   /**
    * `connect` cannot connect: refused, host not found, or the server refused the upgrade (401, 403, 503...); or the
    * connection dropped and could not be resumed within the server's resume window.
@@ -70,6 +72,8 @@ export function exitCodeFor(error: unknown): ExitCodeValue {
         return ExitCode.LISTEN;
       case 'MODULE_INVALID':
         return ExitCode.MODULE;
+      case 'STORE_UNAVAILABLE':
+        return ExitCode.STORE;
       case 'OPTION_INVALID':
         return ExitCode.USAGE;
       default:

@@ -1,7 +1,8 @@
 import * as path from 'node:path';
 import { ConfigError } from '../errors.js';
 import type { FilterDict, LlmConfigEntry } from '../llm/config-list.js';
-import { configFromEnv, configListFromJson } from '../llm/config-list.js';
+import { resolveApiType } from '../llm/api-type.js';
+import { configFromEnv, filterConfig, loadConfigList, noEntryMatches } from '../llm/config-list.js';
 
 /** Options of {@link loadServeConfig}: what `serve`'s flags say about models. */
 export interface ServeConfigOptions {
@@ -37,9 +38,10 @@ function filterDictOf(options: ServeConfigOptions): FilterDict | undefined {
 }
 
 /**
- * Loads `serve`'s config list with `configListFromJson` semantics, filtered by `--model` and `--filter`. With no
- * config list anywhere (and no explicit `--config`), falls back to `OPENAI_API_KEY` (+ `OPENAI_BASE_URL`, the first
- * `--model`). Throws a {@link ConfigError} that says how to fix it.
+ * Loads `serve`'s config list with `configListFromJson` semantics, filtered by `--model` and `--filter`; a filter that
+ * matches nothing is an error here (the library returns `[]`). With no config list anywhere (and no explicit
+ * `--config`), falls back to `OPENAI_API_KEY` (+ `OPENAI_BASE_URL`, the first `--model`). Every entry's `api_type`
+ * is checked before the server starts. Throws a {@link ConfigError} that says how to fix it.
  */
 export function loadServeConfig(options: ServeConfigOptions): ServeConfig {
   const envOrFile = options.config ?? 'OAI_CONFIG_LIST';
@@ -47,11 +49,12 @@ export function loadServeConfig(options: ServeConfigOptions): ServeConfig {
   const fromEnv = options.env[envOrFile] !== undefined && options.env[envOrFile]?.trim() !== '';
   const source = fromEnv ? `the environment variable ${envOrFile}` : `the file ${envOrFile}`;
   try {
-    const configList = configListFromJson(envOrFile, {
-      fileLocation,
-      filterDict: filterDictOf(options),
-      env: options.env,
-    });
+    const loaded = loadConfigList(envOrFile, { fileLocation, env: options.env });
+    const filterDict = filterDictOf(options);
+    const configList = filterConfig(loaded.list, filterDict);
+    if (configList.length === 0) throw noEntryMatches(loaded.list, filterDict, loaded.source);
+    // Numbered as in the file, where the user will look for the entry.
+    loaded.list.forEach((entry, i) => void (configList.includes(entry) && resolveApiType(entry, i, loaded.source)));
     return { configList, source };
   } catch (error) {
     const notFound = error instanceof ConfigError && error.code === 'CONFIG_NOT_FOUND';

@@ -29,6 +29,7 @@ Exit codes:
   3   config error (config list missing or invalid, no model, filter matched nothing)
   4   serve cannot listen (port in use, address not available)
   5   serve --on-connect module not found, failed to load, or has no onConnect export
+  6   serve --store: Redis cannot be reached
   10  connect cannot connect (refused, host not found, HTTP 401/403/404/503 at the upgrade),
       or a dropped session was not resumed within the server's resume window
   11  connect timed out (no frame from the server for --timeout seconds)
@@ -123,10 +124,18 @@ export function createProgram(io: CliIO, state: CliState): Command {
     )
     .option('--max-log-bytes <bytes>', 'events kept per session for resume: 8388608, 512k, 8m (default: 8m)', bytes)
     .option(
+      '--store <url>',
+      'keep sessions in Redis, resumable through any instance: redis://host:port[/db] (default: $AGENTWS_STORE, else memory)',
+    )
+    .option(
       '--shutdown-grace <seconds>',
       'on SIGINT/SIGTERM, time running sessions get before closing with 1001',
       seconds,
       5,
+    )
+    .option(
+      '--allow-code-execution',
+      'let agents run the code blocks they are sent, on this machine (needs --token off loopback)',
     )
     .option('--no-web', 'do not serve the web chat page')
     .addOption(new Option('-q, --quiet', 'print errors only').conflicts('verbose'))
@@ -158,6 +167,8 @@ export function createProgram(io: CliIO, state: CliState): Command {
           shutdownGrace: opts.shutdownGrace as number,
           resumeWindow: opts.resumeWindow as number | undefined,
           maxLogBytes: opts.maxLogBytes as number | undefined,
+          store: opts.store as string | undefined,
+          allowCodeExecution: opts.allowCodeExecution === true,
         },
         io,
       );

@@ -1,5 +1,6 @@
 import * as path from 'node:path';
 import { config as loadDotenv } from 'dotenv';
+import { keepOutOfCodeEnvironment } from '../agents/coding/child-environment.js';
 import { describeConfig, type LlmConfigEntry } from '../llm/config-list.js';
 import type { AgentwsServer } from '../server/agentws-server.js';
 import { runServer } from '../server/agentws-server.js';
@@ -7,6 +8,7 @@ import type { InputTimeoutAction } from '../server/io-websockets.js';
 import type { OnConnect, SessionOutcome } from '../server/session.js';
 import { createWebPage } from '../server/web-page.js';
 import { createSeedOnConnect } from '../seed/seed-on-connect.js';
+import { RedisSessionStore } from '../store/redis-store.js';
 import type { CliIO } from './cli-io.js';
 import { onSignals, useColor } from './cli-io.js';
 import type { CliLogger, LogLevel } from './cli-logger.js';
@@ -36,29 +38,29 @@ export interface ServeOptions {
   web: boolean;
   /** Seconds running sessions get on SIGINT/SIGTERM before they are closed with 1001. */
   shutdownGrace: number;
+  /** Redis URL of the session store (default: `AGENTWS_STORE`, else in memory). */
+  store?: string;
   /** Seconds a JSON session outlives its connection for a resume; 0 aborts on disconnect. */
   resumeWindow?: number;
   maxLogBytes?: number;
+  /** Let agents run the code blocks they are sent (refused on a non-loopback host without a token). */
+  allowCodeExecution: boolean;
 }
 
-/** The models `serve` uses, where they came from, and how to stop them (the `--demo` model runs in-process). */
+/** The models `serve` uses, and where they came from. */
 interface Models {
   configList: LlmConfigEntry[];
   source: string;
-  close(): Promise<void>;
 }
 
 const DEMO_NOTICE = 'scripted demo model: the replies are scripted by agentws, not written by an LLM';
 
-async function startDemoModel(): Promise<Models> {
-  const { startFakeOpenAI } = await import('../testing/fake-openai-server.js');
-  const { demoResponder } = await import('../testing/demo-model.js');
-  const fake = await startFakeOpenAI({ respond: demoResponder(), tokenDelayMs: 40 });
+/** The scripted model, in-process: tokens paced so the page shows them arriving, as a real model's would. */
+async function demoModels(): Promise<Models> {
+  const { DemoChatModel } = await import('../testing/demo-chat-model.js');
   return {
-    // No api_key: the scripted model needs none, and a made-up one would be scrubbed from logs as a secret.
-    configList: [{ model: 'agentws-demo', base_url: fake.baseURL }],
+    configList: [{ model: 'agentws-demo', model_client: new DemoChatModel({ tokenDelayMs: 40 }) }],
     source: 'demo',
-    close: () => fake.close(),
   };
 }
 
@@ -94,6 +96,7 @@ function printBanner(
   agent: string,
   options: ServeOptions,
   tty: boolean,
+  store: string | undefined,
 ): void {
   const { paint } = log;
   log.info(`${paint.bold('agentws')} listening on ${paint.cyan(server.uri)}`);
@@ -104,9 +107,11 @@ function printBanner(
     log.info(paint.yellow(`  note:   ${DEMO_NOTICE}. Set OPENAI_API_KEY or OAI_CONFIG_LIST for a real model.`));
   }
   log.info(`  agent:  ${agent}`);
+  if (store !== undefined) log.info(`  store:  ${store} (session logs in Redis, resumable through any instance)`);
   if (options.token !== undefined) {
     log.info('  auth:   token required (Authorization: Bearer <token>; the page takes it as #token=<token>)');
   }
+  if (options.allowCodeExecution) log.info(paint.red.bold('  code:   CODE EXECUTION ALLOWED (--allow-code-execution)'));
   log.info(paint.gray('Press Ctrl-C to stop.'));
 }
 
@@ -126,27 +131,27 @@ export async function serve(options: ServeOptions, io: CliIO): Promise<number> {
   const token = options.token ?? (io.env.AGENTWS_TOKEN || undefined);
 
   const models: Models = options.demo
-    ? await startDemoModel()
-    : {
-        ...loadServeConfig({
-          config: options.config,
-          models: options.model,
-          filters: options.filter,
-          env: io.env,
-          cwd: io.cwd,
-          required: options.onConnect === undefined,
-        }),
-        close: async () => {},
-      };
+    ? await demoModels()
+    : loadServeConfig({
+        config: options.config,
+        models: options.model,
+        filters: options.filter,
+        env: io.env,
+        cwd: io.cwd,
+        required: options.onConnect === undefined,
+      });
+  const { onConnect, agent } = await chooseAgent(options, models.configList, io, log);
+  const storeUrl = options.store ?? (io.env.AGENTWS_STORE || undefined);
+  const store = storeUrl === undefined ? undefined : await RedisSessionStore.connect(storeUrl, { logger: log });
+  if (options.allowCodeExecution) {
+    keepOutOfCodeEnvironment([token, ...models.configList.map((entry) => entry.api_key)]);
+  }
   let server: AgentwsServer;
-  let agent: string;
   try {
-    const chosen = await chooseAgent(options, models.configList, io, log);
-    agent = chosen.agent;
     server = await runServer({
       host: options.host,
       port: options.port,
-      onConnect: chosen.onConnect,
+      onConnect,
       token,
       allowOrigins: options.allowOrigin,
       maxMessageSize: options.maxMessageSize,
@@ -156,15 +161,20 @@ export async function serve(options: ServeOptions, io: CliIO): Promise<number> {
       shutdownGraceMs: Math.round(options.shutdownGrace * 1000),
       resumeWindowMs: options.resumeWindow === undefined ? undefined : Math.round(options.resumeWindow * 1000),
       maxLogBytes: options.maxLogBytes,
+      store,
+      allowCodeExecution: options.allowCodeExecution,
       web: options.web ? createWebPage({ demo: options.demo }) : false,
       logger: log,
       // Whatever they look like: keys without the `sk-` shape are caught by value only.
       secrets: models.configList.flatMap((entry) => (entry.api_key === undefined ? [] : [entry.api_key])),
     });
   } catch (error) {
-    await models.close();
+    await store?.close();
     throw error;
   }
+  const closeStore = async (): Promise<void> => {
+    await store?.close();
+  };
 
   server.endpoint.on('session-start', ({ id, mode }) => log.info(`session ${id.slice(0, 8)} started (${mode} mode)`));
   server.endpoint.on('session-end', ({ id, outcome, durationMs }) =>
@@ -172,8 +182,16 @@ export async function serve(options: ServeOptions, io: CliIO): Promise<number> {
   );
   // Signal handlers go in before the banner: a script that sees "listening on" may signal at once, and a signal
   // arriving with no handler would kill the process instead of stopping it gracefully.
-  const stopped = untilStopped(server, models, options, io, log);
-  printBanner(log, server, models, agent, { ...options, token }, io.stdout.isTTY === true);
+  const stopped = untilStopped(server, closeStore, options, io, log);
+  printBanner(log, server, models, agent, { ...options, token }, io.stdout.isTTY === true, store?.where);
+  if (options.allowCodeExecution) {
+    log.warn(
+      `code execution is ON: agents whose codeExecutionConfig enables it run the code blocks they are sent, on this ` +
+        `machine as the user running agentws, for anyone who can open a session` +
+        (token === undefined ? '' : ' with the token') +
+        `. Secrets are removed from the code's environment, but it can read what this user can. See docs/code-execution.md.`,
+    );
+  }
   return stopped;
 }
 
@@ -204,7 +222,7 @@ async function chooseAgent(
 /** Resolves with the exit code once SIGINT/SIGTERM stopped the server (0), or a second signal cut it short (130). */
 function untilStopped(
   server: AgentwsServer,
-  models: Models,
+  closeStore: () => Promise<void>,
   options: ServeOptions,
   io: CliIO,
   log: CliLogger,
@@ -228,7 +246,7 @@ function untilStopped(
       );
       void server
         .close()
-        .then(() => models.close())
+        .then(closeStore)
         .then(() => {
           stopSignals();
           log.info('stopped');

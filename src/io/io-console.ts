@@ -15,6 +15,8 @@ export interface IOConsoleOptions {
 
 /** The console stream (AutoGen's IOConsole): events printed as AutoGen text, input read from the terminal. */
 export class IOConsole implements IOStream {
+  /** A local script may run code, as in AutoGen. */
+  readonly allowsCodeExecution = true;
   readonly #input: NodeJS.ReadableStream;
   readonly #output: NodeJS.WritableStream;
   readonly #color: boolean;

@@ -22,6 +22,12 @@ export interface IOStream {
   send(event: AgentEvent): void;
   /** Aborts when this stream's run must stop (cancel, disconnect, shutdown). Agents pass it to the model and tools. */
   readonly signal?: AbortSignal;
+  /**
+   * Whether agents may run code for this stream's run (`codeExecutionConfig`). True for the console (a local script
+   * may run code, as in AutoGen); on a server only when its operator allowed it (`allowCodeExecution`, `agentws serve
+   * --allow-code-execution`). Absent means no, so a stream of your own must say `true` to allow it.
+   */
+  readonly allowsCodeExecution?: boolean;
 }
 
 /**

@@ -1,16 +1,26 @@
 import { readFileSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import { ConfigError } from '../errors.js';
+import { azureEndpoint } from './api-type.js';
+import type { ChatModel } from './chat-model.js';
 
 /** One model endpoint of a config list (AutoGen's `OAI_CONFIG_LIST` entry). Extra keys are request parameters. */
 export interface LlmConfigEntry {
   model: string;
   api_key?: string;
-  /** Default: OpenAI's `https://api.openai.com/v1`. */
+  /** Default: OpenAI's `https://api.openai.com/v1`. For Azure OpenAI: the resource's endpoint. */
   base_url?: string;
+  /** `"openai"` (the default) or `"azure"`; AutoGen's other values are refused with a way to reach them. */
   api_type?: string;
+  /** Azure OpenAI's `api-version`, such as `"2024-10-21"`. */
   api_version?: string;
+  /** Azure OpenAI: the resource's endpoint, when not given as `base_url`. */
+  azure_endpoint?: string;
+  /** Azure OpenAI: the deployment to call. Default: `model` without its dots (AutoGen's rule). */
+  azure_deployment?: string;
   tags?: string[];
+  /** Answer with this model instead of an HTTP API (see {@link ChatModel}); never part of a JSON config list. */
+  model_client?: ChatModel;
   [extra: string]: unknown;
 }
 
@@ -42,14 +52,32 @@ const HOW_TO_FIX =
 
 /**
  * Loads a config list the way AutoGen's `config_list_from_json` does: the environment variable named `envOrFile`
- * holds a file path or JSON text; when it is unset (or empty) the file `fileLocation/envOrFile` is read.
- * Synchronous, like AutoGen's.
+ * holds a file path or JSON text; when it is unset (or empty) the file `fileLocation/envOrFile` is read. Like
+ * AutoGen's, it is synchronous and returns `[]` when the filter matches no entry (`agentws serve` says so and exits 3).
  * @example const configList = configListFromJson('OAI_CONFIG_LIST', { filterDict: { tags: ['gpt-4o'] } });
  */
 export function configListFromJson(
   envOrFile = 'OAI_CONFIG_LIST',
   { fileLocation = '', filterDict, env = process.env }: ConfigListFromJsonOptions = {},
 ): LlmConfigEntry[] {
+  return filterConfig(loadConfigList(envOrFile, { fileLocation, env }).list, filterDict);
+}
+
+/** A whole config list and where it was found. */
+export interface LoadedConfigList {
+  list: LlmConfigEntry[];
+  /** Where it came from, for messages: `the file ...` or `the environment variable ...`. */
+  source: string;
+}
+
+/**
+ * The unfiltered list {@link configListFromJson} reads, and where it found it. Throws `ConfigError` when there is none,
+ * it cannot be read or parsed, an entry is invalid, or it is empty.
+ */
+export function loadConfigList(
+  envOrFile: string,
+  { fileLocation = '', env = process.env }: Omit<ConfigListFromJsonOptions, 'filterDict'> = {},
+): LoadedConfigList {
   const value = env[envOrFile];
   let text: string;
   let source: string;
@@ -89,18 +117,21 @@ export function configListFromJson(
   }
 
   const list = validateConfigList(parsed, source);
+  // Unlike AutoGen (which returns []), an empty list is an error: a file holding `[]` is a mistake, and saying so
+  // here beats an empty llmConfig.configList later.
   if (list.length === 0) {
     throw new ConfigError('CONFIG_EMPTY', `The config list in ${source} is empty. ${HOW_TO_FIX}`);
   }
-  const filtered = filterConfig(list, filterDict);
-  if (filtered.length === 0) {
-    throw new ConfigError(
-      'CONFIG_EMPTY',
-      `No entry of the config list in ${source} matches the filter ${describeFilter(filterDict)}. ` +
-        `The list has: ${list.map((entry, i) => `#${i} ${describeEntryBrief(entry)}`).join(', ')}.`,
-    );
-  }
-  return filtered;
+  return { list, source };
+}
+
+/** The `CONFIG_EMPTY` error for a filter that matched no entry of `list`: the filter, and what the list has. */
+export function noEntryMatches(list: readonly LlmConfigEntry[], filterDict: FilterDict | undefined, source: string) {
+  return new ConfigError(
+    'CONFIG_EMPTY',
+    `No entry of the config list in ${source} matches the filter ${describeFilter(filterDict)}. ` +
+      `The list has: ${list.map((entry, i) => `#${i} ${describeEntryBrief(entry)}`).join(', ')}.`,
+  );
 }
 
 /**
@@ -129,7 +160,14 @@ export function validateConfigList(value: unknown, source = 'the config list'): 
         `Entry ${i} of the config list in ${source} has no "model" (a non-empty string is required).`,
       );
     }
-    for (const key of ['api_key', 'base_url', 'api_type', 'api_version'] as const) {
+    for (const key of [
+      'api_key',
+      'base_url',
+      'api_type',
+      'api_version',
+      'azure_endpoint',
+      'azure_deployment',
+    ] as const) {
       if (record[key] !== undefined && typeof record[key] !== 'string') {
         throw new ConfigError(
           'CONFIG_INVALID',
@@ -142,6 +180,14 @@ export function validateConfigList(value: unknown, source = 'the config list'): 
       throw new ConfigError(
         'CONFIG_INVALID',
         `Entry ${i} (${record.model}) of the config list in ${source}: "tags" must be a list of strings.`,
+      );
+    }
+    const client = record.model_client;
+    if (client !== undefined && typeof (client as { complete?: unknown } | null)?.complete !== 'function') {
+      throw new ConfigError(
+        'CONFIG_INVALID',
+        `Entry ${i} (${record.model}) of the config list in ${source}: "model_client" must be a ChatModel ` +
+          '(an object with a complete(request) method).',
       );
     }
   });
@@ -173,8 +219,17 @@ export function configFromEnv({
   return [{ model, api_key: apiKey, ...(baseUrl ? { base_url: baseUrl } : {}) }];
 }
 
-/** A log-safe one-liner such as `gpt-4 @ https://api.openai.com/v1`: never the key, nor credentials in the URL. */
+/**
+ * A log-safe one-liner such as `gpt-4 @ https://api.openai.com/v1` (Azure: `gpt-4 @ https://x.openai.azure.com
+ * (azure)`; an entry with its own `model_client`: `agentws-demo (in-process)`): never the key, nor credentials in
+ * the URL.
+ */
 export function describeConfig(entry: LlmConfigEntry): string {
+  if (entry.model_client !== undefined) return `${entry.model} (in-process)`;
+  if (entry.api_type?.startsWith('azure')) {
+    const endpoint = azureEndpoint(entry);
+    return `${entry.model} @ ${endpoint === undefined ? '?' : safeUrl(endpoint)} (azure)`;
+  }
   return `${entry.model} @ ${safeUrl(entry.base_url ?? DEFAULT_BASE_URL)}`;
 }
 

@@ -1,5 +1,5 @@
 import { LlmError } from '../errors.js';
-import { DEFAULT_BASE_URL, safeUrl, type LlmConfigEntry } from './config-list.js';
+import type { Failure } from './chat-model.js';
 import type { Sdk } from './openai-sdk.js';
 
 /**
@@ -8,16 +8,24 @@ import type { Sdk } from './openai-sdk.js';
  */
 export const MAX_FAILURE_DETAIL = 1000;
 
-/** Why one attempt failed, for the failover event and the final error. */
-export interface Failure {
-  why: string;
-  hint?: string;
+/** What a failure's words may say about the endpoint: never its key. */
+export interface FailureContext {
+  /** The endpoint, already stripped of credentials (`safeUrl`). */
+  baseUrl: string;
+  /** The entry has an `api_key`. */
+  hasKey: boolean;
+  timeoutMs: number;
+  /** Azure OpenAI: the deployment called (a 404 names it). */
+  deployment?: string;
 }
 
-/** What went wrong with one request to `entry`, in words, with a hint of what to check when there is one. */
-export function describeFailure(openai: Sdk, error: unknown, entry: LlmConfigEntry, timeoutMs: number): Failure {
+/**
+ * What went wrong with one request of the `openai` SDK, in words, with a hint of what to check when there is one.
+ * Errors that are not the SDK's are described by {@link describeError}.
+ */
+export function describeSdkFailure(openai: Sdk, error: unknown, context: FailureContext): Failure {
   const { APIConnectionError, APIConnectionTimeoutError, APIError } = openai;
-  const baseUrl = safeUrl(entry.base_url ?? DEFAULT_BASE_URL);
+  const { baseUrl, timeoutMs } = context;
   if (error instanceof APIConnectionTimeoutError) {
     return {
       why: `timed out: no response within ${timeoutMs} ms`,
@@ -40,12 +48,20 @@ export function describeFailure(openai: Sdk, error: unknown, entry: LlmConfigEnt
     const detail = error.message.startsWith(`${status} `) ? error.message.slice(`${status} `.length) : error.message;
     const why = `HTTP ${status}: ${detail}`;
     if (status === 401 || status === 403) {
-      return { why, hint: entry.api_key ? 'check the api_key of this entry' : 'this entry has no api_key: add one' };
+      return { why, hint: context.hasKey ? 'check the api_key of this entry' : 'this entry has no api_key: add one' };
     }
-    if (status === 404) return { why, hint: `check the model name and the base_url ${baseUrl}` };
+    if (status === 404) {
+      const what = context.deployment === undefined ? 'model name' : `deployment "${context.deployment}"`;
+      return { why, hint: `check the ${what} and the base_url ${baseUrl}` };
+    }
     if (status === 429) return { why, hint: 'rate limited or out of quota: wait, or add another entry' };
     return { why };
   }
+  return describeError(error);
+}
+
+/** Any error in words: agentws's own as they are, a socket closed mid-body as such, else the chain of messages. */
+export function describeError(error: unknown): Failure {
   if (error instanceof LlmError) return { why: error.message };
   // undici rejects the body read with "terminated" when the server closes the socket mid-stream.
   if (error instanceof Error && error.message === 'terminated') {

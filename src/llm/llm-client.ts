@@ -1,57 +1,31 @@
-import type OpenAI from 'openai';
-import { AbortedError, ConfigError, LlmError } from '../errors.js';
+import { AbortedError, LlmError } from '../errors.js';
 import { IOStream } from '../io/iostream.js';
-import type { ModelUsage, ToolCall, UsageSummary } from '../protocol/events.js';
-import { describeConfig, validateConfigList, type LlmConfigEntry } from './config-list.js';
-import { ChatStreamReader, DEFAULT_MAX_EVENT_SIZE } from './chat-stream.js';
-import { clipDetail, describeFailure, isStaleConnection } from './describe-failure.js';
-import { clientFor, loadSdk, type Sdk } from './openai-sdk.js';
+import type { UsageSummary } from '../protocol/events.js';
+import {
+  completionKey,
+  readCachedCompletion,
+  recordingSink,
+  replay,
+  type CachedCompletion,
+  type CachedDelta,
+} from './cache/cached-completion.js';
+import type { LlmCache } from './cache/llm-cache.js';
+import type {
+  ChatModel,
+  ChatModelRequest,
+  ChatModelSink,
+  CompletionResult,
+  LlmMessage,
+  ToolSchema,
+} from './chat-model.js';
+import { describeConfig, type LlmConfigEntry } from './config-list.js';
+import { clipDetail, describeError } from './describe-failure.js';
+import { NON_REQUEST_KEYS, resolveLlmConfig, type LlmConfig, type ResolvedLlmConfig } from './llm-config.js';
+import { OpenAIChatModel } from './openai-chat-model.js';
+import { UsageTracker } from './usage.js';
 
-/** AutoGen's `llm_config`. Keys other than the ones below are passed to the API as request parameters. */
-export interface LlmConfig {
-  /** Ordered fallback list: a request tries entry 0, and on any API error, timeout or broken stream moves on. */
-  configList: LlmConfigEntry[];
-  /** Stream tokens to the current IOStream. Default: `false`. */
-  stream?: boolean;
-  temperature?: number;
-  /**
-   * The idle timeout of one request: the longest wait for the response headers, then the longest silence allowed in
-   * a stream. Default: 600 000 (10 min).
-   */
-  timeoutMs?: number;
-  /**
-   * The most one request may take from sending it to the last byte of its response, however steadily data arrives:
-   * a model that drips a byte at a time is cut off here and the next entry is tried. Default: 600 000 (10 min), or
-   * `timeoutMs` when that is longer.
-   */
-  deadlineMs?: number;
-  /**
-   * The largest server-sent event a stream may carry, in characters (bytes, for the ASCII JSON of a chunk). Real
-   * events are a token or a tool-argument piece each, so a long reply is many small events; an event past this ends
-   * the attempt (the next entry is tried) instead of growing in memory. Default: 4 194 304 (4 MiB).
-   */
-  maxEventSize?: number;
-  /**
-   * Other request parameters, passed through (entry keys override them). When streaming, agentws asks for a usage
-   * chunk with `stream_options: { include_usage: true }`; set `stream_options: null` for servers that reject it.
-   */
-  [extra: string]: unknown;
-}
-
-/** A chat message as the API takes it. */
-export interface LlmMessage {
-  role: 'system' | 'user' | 'assistant' | 'tool';
-  content: string | null;
-  name?: string;
-  tool_calls?: ToolCall[];
-  tool_call_id?: string;
-}
-
-/** A function the model may call, OpenAI's shape. */
-export interface ToolSchema {
-  type: 'function';
-  function: { name: string; description?: string; parameters: Record<string, unknown> };
-}
+export type { LlmConfig } from './llm-config.js';
+export type { CompletionResult, LlmMessage, ToolSchema } from './chat-model.js';
 
 export interface CompletionRequest {
   messages: LlmMessage[];
@@ -62,128 +36,83 @@ export interface CompletionRequest {
   agent?: string;
 }
 
-export interface CompletionResult {
-  /** `''` when a stream only called tools (AutoGen); may be `null` without streaming. */
-  content: string | null;
-  tool_calls?: ToolCall[];
-  model: string;
-  finish_reason: string | null;
-  usage: { prompt_tokens: number; completion_tokens: number; total_tokens: number };
-}
-
-const DEFAULT_TIMEOUT_MS = 600_000;
-/** Node's timers fire at once past this (about 24.8 days). */
-const MAX_TIMER_MS = 2 ** 31 - 1;
-const OWN_CONFIG_KEYS = new Set(['configList', 'stream', 'temperature', 'timeoutMs', 'deadlineMs', 'maxEventSize']);
-/** Entry keys (and AutoGen-only llm_config keys) that are not request parameters. */
-const NON_REQUEST_KEYS = new Set([
-  'model',
-  'api_key',
-  'base_url',
-  'api_type',
-  'api_version',
-  'tags',
-  'price',
-  'cache_seed',
-  'filter_dict',
-  'api_rate_limit',
-]);
-
 /**
- * Calls an OpenAI-compatible chat completions API along a config list, AutoGen's `OpenAIWrapper`: streams tokens to
- * the current IOStream, assembles tool calls, fails over to the next entry on errors and adds up usage per model.
+ * Calls the models of a config list, AutoGen's `OpenAIWrapper`: tries the entries in order (each through its
+ * {@link ChatModel}: the OpenAI-compatible one, or the entry's own `model_client`), streams to the current IOStream,
+ * fails over on errors, bounds each request by `deadlineMs`, answers repeated requests from the cache when there is
+ * one, and adds up usage per model.
  * @example
  * const llm = new LlmClient({ configList: configListFromJson(), stream: true });
  * const reply = await llm.create({ messages: [{ role: 'user', content: 'Hi' }], agent: 'assistant' });
  */
 export class LlmClient {
-  readonly #entries: LlmConfigEntry[];
-  readonly #stream: boolean;
-  readonly #timeoutMs: number;
-  readonly #deadlineMs: number;
-  readonly #maxEventSize: number;
-  readonly #params: Record<string, unknown>;
-  readonly #models: Record<string, ModelUsage> = {};
-  #totalCost = 0;
+  readonly #config: ResolvedLlmConfig;
+  readonly #models: ChatModel[];
+  readonly #usage = new UsageTracker();
 
+  /** Throws `ConfigError` (`UnsupportedApiTypeError` for an `api_type` agentws does not speak) at once. */
   constructor(config: LlmConfig) {
-    const { configList, stream = false, temperature, timeoutMs = DEFAULT_TIMEOUT_MS } = config;
-    const { deadlineMs = Math.max(DEFAULT_TIMEOUT_MS, timeoutMs), maxEventSize = DEFAULT_MAX_EVENT_SIZE } = config;
-    if (Array.isArray(configList) && configList.length === 0) {
-      throw new ConfigError(
-        'CONFIG_EMPTY',
-        'llmConfig.configList is empty: give at least one entry such as { model: "gpt-4o-mini", api_key: "..." }, ' +
-          'for example with configListFromJson() or configFromEnv().',
-      );
-    }
-    this.#entries = validateConfigList(configList, 'llmConfig.configList');
-    this.#entries.forEach((entry, i) => {
-      const price = entry.price;
-      if (price !== undefined && !(Array.isArray(price) && price.length === 2 && price.every(Number.isFinite))) {
-        throw new ConfigError(
-          'CONFIG_INVALID',
-          `Entry ${i} (${entry.model}) of llmConfig.configList: "price" must be [promptPer1k, completionPer1k].`,
-        );
-      }
-    });
-    for (const [name, value, unit, max] of [
-      ['timeoutMs', timeoutMs, 'ms', MAX_TIMER_MS],
-      ['deadlineMs', deadlineMs, 'ms', MAX_TIMER_MS],
-      ['maxEventSize', maxEventSize, 'characters', Number.MAX_SAFE_INTEGER],
-    ] as const) {
-      if (!Number.isInteger(value) || value <= 0 || value > max) {
-        const range = max === MAX_TIMER_MS ? ` up to ${max}` : '';
-        const message = `llmConfig.${name} must be a positive integer (${unit})${range}, got ${value}.`;
-        throw new ConfigError('CONFIG_INVALID', message);
-      }
-    }
-    this.#stream = stream;
-    this.#timeoutMs = timeoutMs;
-    this.#deadlineMs = deadlineMs;
-    this.#maxEventSize = maxEventSize;
-    this.#params = {};
-    for (const [key, value] of Object.entries(config)) {
-      if (!OWN_CONFIG_KEYS.has(key) && !NON_REQUEST_KEYS.has(key)) this.#params[key] = value;
-    }
-    if (temperature !== undefined) this.#params.temperature = temperature;
+    this.#config = resolveLlmConfig(config);
+    const { timeoutMs, maxEventSize } = this.#config;
+    this.#models = this.#config.entries.map(
+      (entry) => entry.model_client ?? new OpenAIChatModel(entry, { timeoutMs, maxEventSize }),
+    );
   }
 
-  /** Token usage and cost so far, keyed by the model name the API reported. */
+  /** Token usage and cost so far, keyed by the model name the API reported (cached replies included, as AutoGen's total). */
   get usage(): UsageSummary {
-    const models: Record<string, ModelUsage> = {};
-    for (const [model, usage] of Object.entries(this.#models)) models[model] = { ...usage };
-    return { total_cost: this.#totalCost, models };
+    return this.#usage.summary();
   }
 
   /** One completion, trying the config list in order. Rejects with `AbortedError` or `LlmError`. */
   async create(req: CompletionRequest): Promise<CompletionResult> {
     const { signal } = req;
     if (signal?.aborted) throw new AbortedError('The model request was aborted before it started.');
-    const openai = await loadSdk();
+    const { entries, cache } = this.#config;
     const failures: string[] = [];
     const hints = new Set<string>();
     let lastError: unknown;
-    for (let i = 0; i < this.#entries.length; i++) {
-      const entry = this.#entries[i]!;
-      const attempt = { streamed: 0 };
+    for (let i = 0; i < entries.length; i++) {
+      const entry = entries[i]!;
+      const model = this.#models[i]!;
+      const events = new StreamEvents(req.agent ?? null, entry.model);
+      const request: ChatModelRequest = {
+        model: entry.model,
+        messages: req.messages,
+        ...(req.tools !== undefined && req.tools.length > 0 ? { tools: req.tools } : {}),
+        params: this.#params(entry),
+        stream: this.#config.stream,
+        signal: signal ?? new AbortController().signal,
+        sink: events,
+      };
+      const key = cache && completionKey(request);
+      const cached = key === undefined ? undefined : await this.#cached(cache!, key);
+      if (cached !== undefined) {
+        if (request.stream) replay(cached, events);
+        events.end();
+        this.#usage.record(cached.result, this.#config.prices[i]);
+        return cached.result;
+      }
+      const deltas: CachedDelta[] = [];
+      if (key !== undefined && request.stream) request.sink = recordingSink(events, deltas);
+      let result: CompletionResult;
       try {
-        const result = await this.#attempt(openai, entry, req, attempt);
-        this.#record(entry, result);
-        return result;
+        result = await this.#attempt(model, request);
       } catch (error) {
+        events.end();
         if (signal?.aborted || error instanceof AbortedError) {
           throw error instanceof AbortedError
             ? error
             : new AbortedError('The model request was aborted.', { cause: error });
         }
         lastError = error;
-        const failure = describeFailure(openai, error, entry, this.#timeoutMs);
+        const failure = model.describeFailure?.(error) ?? describeError(error);
         // Redacted before it is clipped: a key cut in two would no longer be found.
         const why = clipDetail(this.#redact(failure.why));
         failures.push(`#${i} ${describeConfig(entry)}: ${why}`);
         if (failure.hint) hints.add(`#${i}: ${failure.hint}`);
-        const next = this.#entries[i + 1];
-        if (attempt.streamed > 0 && next !== undefined) {
+        const next = entries[i + 1];
+        if (events.relayed > 0 && next !== undefined) {
           IOStream.getDefault().send({
             type: 'error',
             content: {
@@ -193,9 +122,14 @@ export class LlmClient {
             },
           });
         }
+        continue;
       }
+      events.end();
+      this.#usage.record(result, this.#config.prices[i]);
+      if (key !== undefined) await this.#store(cache!, key, { v: 1, result, ...(request.stream ? { deltas } : {}) });
+      return result;
     }
-    const count = this.#entries.length;
+    const count = entries.length;
     const message =
       `${count === 1 ? 'The only entry' : `All ${count} entries`} of the config list failed:\n` +
       failures.map((line) => `  ${line}`).join('\n') +
@@ -204,196 +138,119 @@ export class LlmClient {
   }
 
   /**
-   * One entry, retried once when a pooled keep-alive connection turns out to be closed by the server before any
-   * response byte (a race every HTTP client has under load; the request never reached the model).
+   * One request to one entry's model, bounded by `deadlineMs`: the idle timeouts never fire while bytes keep coming,
+   * however slowly. Aborting the signal closes the connection whether the model is still waiting for headers or the
+   * body is being read.
    */
-  async #attempt(
-    openai: Sdk,
-    entry: LlmConfigEntry,
-    req: CompletionRequest,
-    attempt: { streamed: number },
-  ): Promise<CompletionResult> {
-    for (let tries = 0; ; tries++) {
-      // A controller per request: the SDK adds an abort listener to the signal it gets, and the session's signal
-      // lives as long as the session, so listeners would pile up over a long chat.
-      const controller = new AbortController();
-      const onAbort = (): void => controller.abort(req.signal?.reason);
-      req.signal?.addEventListener('abort', onAbort, { once: true });
-      // The idle timeouts never fire while bytes keep coming, however slowly: this bounds the whole request. Aborting
-      // the signal closes the connection whether the SDK is still waiting for headers or the body is being read.
-      let expired = false;
-      const deadline = setTimeout(() => {
-        expired = true;
-        controller.abort();
-      }, this.#deadlineMs);
-      try {
-        return this.#stream
-          ? await this.#streamed(openai, entry, req, controller.signal, attempt)
-          : await this.#complete(openai, entry, req, controller.signal);
-      } catch (error) {
-        if (expired && !req.signal?.aborted) {
-          throw new LlmError(
-            'LLM_REQUEST_FAILED',
-            `timed out: the response was not complete after ${this.#deadlineMs} ms (llmConfig.deadlineMs)`,
-            { cause: error },
-          );
-        }
-        if (tries > 0 || attempt.streamed > 0 || req.signal?.aborted || !isStaleConnection(openai, error)) throw error;
-      } finally {
-        clearTimeout(deadline);
-        req.signal?.removeEventListener('abort', onAbort);
-      }
-    }
-  }
-
-  #body(entry: LlmConfigEntry, req: CompletionRequest): Record<string, unknown> {
-    const body: Record<string, unknown> = { ...this.#params };
-    for (const [key, value] of Object.entries(entry)) if (!NON_REQUEST_KEYS.has(key)) body[key] = value;
-    body.model = entry.model;
-    body.messages = req.messages;
-    if (req.tools !== undefined && req.tools.length > 0) body.tools = req.tools;
-    return body;
-  }
-
-  async #complete(
-    openai: Sdk,
-    entry: LlmConfigEntry,
-    req: CompletionRequest,
-    signal: AbortSignal,
-  ): Promise<CompletionResult> {
-    const body = this.#body(entry, req);
-    body.stream = false;
-    const completion = (await clientFor(openai, entry, this.#timeoutMs).chat.completions.create(
-      body as unknown as OpenAI.ChatCompletionCreateParamsNonStreaming,
-      { signal },
-    )) as OpenAI.ChatCompletion;
-    const choice = completion.choices[0];
-    if (choice === undefined) throw new Error('the response has no choices');
-    const toolCalls: ToolCall[] = [];
-    for (const call of choice.message.tool_calls ?? []) {
-      if (call.type === 'function') {
-        toolCalls.push({ id: call.id, type: 'function', function: { ...call.function } });
-      }
-    }
-    const usage = completion.usage;
-    return {
-      content: choice.message.content,
-      ...(toolCalls.length > 0 ? { tool_calls: toolCalls } : {}),
-      model: completion.model || entry.model,
-      finish_reason: choice.finish_reason,
-      usage: {
-        prompt_tokens: usage?.prompt_tokens ?? 0,
-        completion_tokens: usage?.completion_tokens ?? 0,
-        total_tokens: usage?.total_tokens ?? 0,
-      },
-    };
-  }
-
-  /**
-   * `attempt.streamed` receives the number of content deltas sent, so a failed attempt knows whether output must be
-   * retracted. The SDK makes the request (auth, status errors, header timeout, abort); the body is parsed by
-   * {@link ChatStreamReader}, several times faster than the SDK's per-event async generators.
-   */
-  async #streamed(
-    openai: Sdk,
-    entry: LlmConfigEntry,
-    req: CompletionRequest,
-    signal: AbortSignal,
-    attempt: { streamed: number },
-  ): Promise<CompletionResult> {
-    const body = this.#body(entry, req);
-    body.stream = true;
-    if (!('stream_options' in body)) body.stream_options = { include_usage: true };
-    else if (body.stream_options === null || body.stream_options === undefined) delete body.stream_options;
-    const response = await clientFor(openai, entry, this.#timeoutMs)
-      .chat.completions.create(body as unknown as OpenAI.ChatCompletionCreateParamsStreaming, { signal })
-      .asResponse();
-    if (response.body === null) throw new Error('the response has no body');
-    const reader = response.body.getReader();
-
-    const io = IOStream.getDefault();
-    const agent = req.agent ?? null;
-    const model = entry.model;
-    io.send({ type: 'stream_start', content: { agent, model } });
-
-    // The SDK's timeout stops at the response headers; this watchdog bounds the silence between network chunks
-    // without a timer per chunk (a counter is all the read loop pays). Cancelling the reader closes the connection.
-    let reads = 0;
-    let seenReads = -1;
-    let lastProgressAt = Date.now();
-    let timedOut = false;
-    const timeoutMs = this.#timeoutMs;
-    const watchdog = setInterval(
-      () => {
-        if (reads !== seenReads) {
-          seenReads = reads;
-          lastProgressAt = Date.now();
-        } else if (Date.now() - lastProgressAt >= timeoutMs) {
-          timedOut = true;
-          reader.cancel().catch(() => {});
-        }
-      },
-      Math.max(5, Math.min(1000, timeoutMs / 4)),
-    );
-    watchdog.unref();
-
-    const stream = new ChatStreamReader(io, this.#maxEventSize);
+  async #attempt(model: ChatModel, request: ChatModelRequest): Promise<CompletionResult> {
+    const outer = request.signal;
+    // A controller per request: the SDK adds an abort listener to the signal it gets, and the session's signal lives
+    // as long as the session, so listeners would pile up over a long chat.
+    const controller = new AbortController();
+    const onAbort = (): void => controller.abort(outer.reason);
+    outer.addEventListener('abort', onAbort, { once: true });
+    let expired = false;
+    const { deadlineMs } = this.#config;
+    const deadline = setTimeout(() => {
+      expired = true;
+      controller.abort();
+    }, deadlineMs);
     try {
-      for (;;) {
-        const { value, done } = await reader.read();
-        if (done) break;
-        reads++;
-        stream.push(value);
-      }
-      stream.end();
+      return await model.complete({ ...request, signal: controller.signal });
     } catch (error) {
-      reader.cancel().catch(() => {}); // a parse error leaves the connection open otherwise
+      if (expired && !outer.aborted) {
+        throw new LlmError(
+          'LLM_REQUEST_FAILED',
+          `timed out: the response was not complete after ${deadlineMs} ms (llmConfig.deadlineMs)`,
+          { cause: error },
+        );
+      }
       throw error;
     } finally {
-      clearInterval(watchdog);
-      attempt.streamed = stream.deltas;
-      io.send({ type: 'stream_end', content: { agent, model } });
+      clearTimeout(deadline);
+      outer.removeEventListener('abort', onAbort);
     }
-    if (timedOut) throw new LlmError('LLM_STREAM_CUT', `timed out: no data for ${timeoutMs} ms mid-stream`);
-    if (stream.finishReason === null) {
-      throw new LlmError('LLM_STREAM_CUT', 'the stream ended before the model finished (no finish_reason)');
-    }
-    const toolCalls = stream.toolCalls;
-    const usage = stream.usage;
-    return {
-      content: stream.content,
-      ...(toolCalls ? { tool_calls: toolCalls } : {}),
-      model: stream.model || model,
-      finish_reason: stream.finishReason,
-      usage: usage
-        ? {
-            prompt_tokens: usage.prompt_tokens,
-            completion_tokens: usage.completion_tokens,
-            total_tokens: usage.total_tokens,
-          }
-        : { prompt_tokens: 0, completion_tokens: stream.deltas, total_tokens: stream.deltas },
-    };
   }
 
-  #record(entry: LlmConfigEntry, result: CompletionResult): void {
-    const { prompt_tokens, completion_tokens, total_tokens } = result.usage;
-    const price = entry.price as [number, number] | undefined;
-    const cost = price ? (prompt_tokens * price[0] + completion_tokens * price[1]) / 1000 : 0;
-    const models = this.#models;
-    const usage = (models[result.model] ??= { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0, cost: 0 });
-    usage.prompt_tokens += prompt_tokens;
-    usage.completion_tokens += completion_tokens;
-    usage.total_tokens += total_tokens;
-    usage.cost += cost;
-    this.#totalCost += cost;
+  /** The request parameters for `entry`: the llmConfig's, then the entry's own. */
+  #params(entry: LlmConfigEntry): Record<string, unknown> {
+    const params: Record<string, unknown> = { ...this.#config.params };
+    for (const [key, value] of Object.entries(entry)) if (!NON_REQUEST_KEYS.has(key)) params[key] = value;
+    return params;
+  }
+
+  /** A failing cache fails the request at once: the other entries share it, and a CI replay must not go live. */
+  async #cached(cache: LlmCache, key: string): Promise<CachedCompletion | undefined> {
+    try {
+      return readCachedCompletion(await cache.get(key));
+    } catch (error) {
+      throw cacheFailure('read', error);
+    }
+  }
+
+  async #store(cache: LlmCache, key: string, value: CachedCompletion): Promise<void> {
+    try {
+      await cache.set(key, value);
+    } catch (error) {
+      throw cacheFailure('written', error);
+    }
   }
 
   /** Servers may echo a key in their error text (OpenAI does, partly masked): never let one through. */
   #redact(text: string): string {
     let safe = text;
-    for (const entry of this.#entries) {
+    for (const entry of this.#config.entries) {
       if (entry.api_key && entry.api_key.length >= 4) safe = safe.split(entry.api_key).join('***');
     }
     return safe;
   }
+}
+
+/**
+ * One attempt's events: `stream_start` when the model starts (or sends its first delta), a `stream` or `reasoning`
+ * event per delta, `stream_end` once if it started.
+ */
+class StreamEvents implements ChatModelSink {
+  /** Deltas relayed (reply and reasoning): output that a failover must say it discards. */
+  relayed = 0;
+  /** The session's stream, looked up when the first event goes out (a request that streams nothing needs none). */
+  #io: IOStream | undefined;
+  readonly #agent: string | null;
+  readonly #model: string;
+  #ended = false;
+
+  constructor(agent: string | null, model: string) {
+    this.#agent = agent;
+    this.#model = model;
+  }
+
+  start(): IOStream {
+    if (this.#io !== undefined) return this.#io;
+    this.#io = IOStream.getDefault();
+    this.#io.send({ type: 'stream_start', content: { agent: this.#agent, model: this.#model } });
+    return this.#io;
+  }
+
+  content(text: string): void {
+    this.relayed++;
+    (this.#io ?? this.start()).send({ type: 'stream', content: { content: text } });
+  }
+
+  reasoning(text: string): void {
+    this.relayed++;
+    (this.#io ?? this.start()).send({ type: 'reasoning', content: { content: text } });
+  }
+
+  end(): void {
+    if (this.#io === undefined || this.#ended) return;
+    this.#ended = true;
+    this.#io.send({ type: 'stream_end', content: { agent: this.#agent, model: this.#model } });
+  }
+}
+
+function cacheFailure(what: 'read' | 'written', cause: unknown): LlmError {
+  const detail = cause instanceof Error ? cause.message : String(cause);
+  return new LlmError('LLM_REQUEST_FAILED', `The LLM cache could not be ${what}: ${detail} (llmConfig.cache).`, {
+    cause,
+  });
 }

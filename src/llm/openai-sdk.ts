@@ -1,5 +1,7 @@
 import type OpenAI from 'openai';
 import type * as OpenAIModule from 'openai';
+import type { ApiType } from './api-type.js';
+import { azureDeployment, azureEndpoint } from './api-type.js';
 import { DEFAULT_BASE_URL, type LlmConfigEntry } from './config-list.js';
 
 /** Local servers ignore the key, but the SDK insists on one. */
@@ -18,17 +20,35 @@ export async function loadSdk(): Promise<Sdk> {
   return sdk;
 }
 
-/** SDK clients by (base_url, api_key, timeout): building one per session would cost more than the request. */
+/** SDK clients by endpoint, key and timeout: building one per session would cost more than the request. */
 const clients = new Map<string, OpenAI>();
 
-export function clientFor(OpenAISdk: Sdk, entry: LlmConfigEntry, timeoutMs: number): OpenAI {
-  const baseURL = entry.base_url ?? DEFAULT_BASE_URL;
+/**
+ * The SDK client for an entry: `AzureOpenAI` for Azure entries (deployment URLs, `api-version`, `api-key` header),
+ * else `OpenAI` at the entry's `base_url`. Every setting comes from the entry: the SDK's own environment variables
+ * (`OPENAI_BASE_URL`, `AZURE_OPENAI_API_KEY`, ...) must not redirect a request the config list describes.
+ */
+export function clientFor(OpenAISdk: Sdk, entry: LlmConfigEntry, apiType: ApiType, timeoutMs: number): OpenAI {
   const apiKey = entry.api_key ?? PLACEHOLDER_API_KEY;
-  const key = JSON.stringify([baseURL, apiKey, timeoutMs]);
+  // maxRetries 0: the config list is the retry policy (AutoGen fails over instead of retrying).
+  const common = { apiKey, timeout: timeoutMs, maxRetries: 0 };
+  if (apiType === 'azure') {
+    const endpoint = azureEndpoint(entry)!;
+    const deployment = azureDeployment(entry);
+    const apiVersion = entry.api_version!;
+    const key = JSON.stringify(['azure', endpoint, deployment, apiVersion, apiKey, timeoutMs]);
+    let client = clients.get(key);
+    if (client === undefined) {
+      client = new OpenAISdk.AzureOpenAI({ ...common, baseURL: null, endpoint, deployment, apiVersion });
+      clients.set(key, client);
+    }
+    return client;
+  }
+  const baseURL = entry.base_url ?? DEFAULT_BASE_URL;
+  const key = JSON.stringify(['openai', baseURL, apiKey, timeoutMs]);
   let client = clients.get(key);
   if (client === undefined) {
-    // maxRetries 0: the config list is the retry policy (AutoGen fails over instead of retrying).
-    client = new OpenAISdk.OpenAI({ apiKey, baseURL, timeout: timeoutMs, maxRetries: 0 });
+    client = new OpenAISdk.OpenAI({ ...common, baseURL });
     clients.set(key, client);
   }
   return client;

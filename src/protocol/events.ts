@@ -115,6 +115,15 @@ export interface StreamEvent {
   content: { content: string };
 }
 
+/**
+ * agentws: a piece of the model's reasoning, streamed apart from its reply (`reasoning_content` / `reasoning` deltas
+ * of DeepSeek, vLLM, llama.cpp, ...). Never part of the message; text mode leaves it out, as AutoGen does.
+ */
+export interface ReasoningEvent {
+  readonly type: 'reasoning';
+  content: { content: string };
+}
+
 /** agentws: the model's stream ended (text mode: AutoGen's colour-off frame). */
 export interface StreamEndEvent {
   readonly type: 'stream_end';
@@ -158,6 +167,18 @@ export interface ExecutedFunctionEvent {
   };
 }
 
+/** An agent is about to run one code block (the older code-execution keys: one event per block, AG2's shape). */
+export interface ExecuteCodeBlockEvent {
+  readonly type: 'execute_code_block';
+  content: { code: string; language: string; code_block_count: number; recipient: string };
+}
+
+/** An agent is about to run a message's code blocks with its code executor (AG2's shape). */
+export interface GenerateCodeExecutionReplyEvent {
+  readonly type: 'generate_code_execution_reply';
+  content: { code_block_languages: string[]; sender: string | null; recipient: string };
+}
+
 /** An agent replies automatically (only printed when its human input mode is not NEVER). */
 export interface UsingAutoReplyEvent {
   readonly type: 'using_auto_reply';
@@ -168,6 +189,36 @@ export interface UsingAutoReplyEvent {
 export interface NoHumanInputEvent {
   readonly type: 'no_human_input';
   content: { sender: string; recipient: string };
+}
+
+/** A group chat's manager chose who speaks next (AG2's GroupChatRunChatEvent). Text mode: AutoGen's green line. */
+export interface GroupChatRunChatEvent {
+  readonly type: 'group_chat_run_chat';
+  content: { speaker: string };
+}
+
+/** A group chat asks the human to choose the next speaker (manual selection): the numbered list comes first. */
+export interface SelectSpeakerEvent {
+  readonly type: 'select_speaker';
+  content: { agents: string[] };
+}
+
+/** The human's choice of the next speaker was not a number from the list. */
+export interface SelectSpeakerInvalidInputEvent {
+  readonly type: 'select_speaker_invalid_input';
+  content: { agents: string[] };
+}
+
+/** The human gave no valid choice of the next speaker in time: the group chat chooses by itself. */
+export interface SelectSpeakerTryCountExceededEvent {
+  readonly type: 'select_speaker_try_count_exceeded';
+  content: { try_count: number; agents: string[] };
+}
+
+/** A group chat was prepared from earlier messages (`GroupChatManager.resume`). */
+export interface GroupChatResumeEvent {
+  readonly type: 'group_chat_resume';
+  content: { last_speaker_name: string; messages: ChatMessage[] };
 }
 
 /** The server waits for the client's answer; reply with an `input_response` carrying the same id. */
@@ -235,14 +286,22 @@ export type AgentEvent =
   | TextEvent
   | StreamStartEvent
   | StreamEvent
+  | ReasoningEvent
   | StreamEndEvent
   | PrintEvent
   | ToolCallEvent
   | ToolResponseEvent
   | ExecuteFunctionEvent
   | ExecutedFunctionEvent
+  | ExecuteCodeBlockEvent
+  | GenerateCodeExecutionReplyEvent
   | UsingAutoReplyEvent
   | NoHumanInputEvent
+  | GroupChatRunChatEvent
+  | SelectSpeakerEvent
+  | SelectSpeakerInvalidInputEvent
+  | SelectSpeakerTryCountExceededEvent
+  | GroupChatResumeEvent
   | InputRequestEvent
   | ChatEndEvent
   | UsageSummaryEvent
@@ -264,14 +323,22 @@ export const EVENT_TYPES = [
   'text',
   'stream_start',
   'stream',
+  'reasoning',
   'stream_end',
   'print',
   'tool_call',
   'tool_response',
   'execute_function',
   'executed_function',
+  'execute_code_block',
+  'generate_code_execution_reply',
   'using_auto_reply',
   'no_human_input',
+  'group_chat_run_chat',
+  'select_speaker',
+  'select_speaker_invalid_input',
+  'select_speaker_try_count_exceeded',
+  'group_chat_resume',
   'input_request',
   'chat_end',
   'usage_summary',

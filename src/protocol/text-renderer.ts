@@ -87,10 +87,39 @@ export function renderText(event: AgentEvent, options: TextRenderOptions = {}): 
     }
     case 'execute_function':
       return [banner(`EXECUTING FUNCTION ${event.content.func_name}...`, 'magenta', color)];
+    case 'execute_code_block': {
+      const { code_block_count: index, language } = event.content;
+      return [banner(`EXECUTING CODE BLOCK ${index} (inferred language is ${language})...`, 'red', color)];
+    }
+    case 'generate_code_execution_reply': {
+      const languages = event.content.code_block_languages;
+      const text =
+        languages.length === 1
+          ? `EXECUTING CODE BLOCK (inferred language is ${languages[0]})...`
+          : `EXECUTING ${languages.length} CODE BLOCKS (inferred languages are [${languages.join(', ')}])...`;
+      return [banner(text, 'red', color)];
+    }
     case 'using_auto_reply':
       return [banner('USING AUTO REPLY...', 'red', color)];
     case 'no_human_input':
       return [banner('NO HUMAN INPUT RECEIVED.', 'red', color)];
+    case 'group_chat_run_chat':
+      return [paint(`\nNext speaker: ${event.content.speaker}\n`, 'green', color) + '\n'];
+    case 'select_speaker':
+      return [
+        'Please select the next speaker from the following list:\n',
+        ...event.content.agents.map((agent, i) => `${i + 1}: ${agent}\n`),
+      ];
+    case 'select_speaker_invalid_input':
+      return [`Invalid input. Please enter a number between 1 and ${event.content.agents.length}.\n`];
+    case 'select_speaker_try_count_exceeded':
+      return [`You have tried ${event.content.try_count} times. The next speaker will be selected automatically.\n`];
+    case 'group_chat_resume': {
+      const { messages, last_speaker_name: name } = event.content;
+      return [
+        `Prepared group chat with ${messages.length} messages, the last speaker is ${paint(name, 'yellow', color)}\n`,
+      ];
+    }
     case 'input_request':
       return event.content.prompt === '' ? [] : [event.content.prompt];
     case 'error':
@@ -98,6 +127,7 @@ export function renderText(event: AgentEvent, options: TextRenderOptions = {}): 
     case 'termination':
       return [banner(`RUN STOPPED (${event.content.reason}): ${event.content.termination_reason}`, 'red', color)];
     case 'session':
+    case 'reasoning':
     case 'executed_function':
     case 'chat_end':
     case 'usage_summary':

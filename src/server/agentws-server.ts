@@ -203,6 +203,13 @@ export async function runServer(options: ServerOptions): Promise<AgentwsServer> 
   }
   const logger: Logger = options.logger ?? consoleLogger;
   const loopback = isLoopback(host);
+  if (options.allowCodeExecution === true && !loopback && options.token === undefined) {
+    throw new ServerError(
+      'OPTION_INVALID',
+      `Option allowCodeExecution (--allow-code-execution) needs a token on a non-loopback host (${host}): ` +
+        `anyone who can reach it could run code on this machine. Set --token (or AGENTWS_TOKEN), or bind to 127.0.0.1.`,
+    );
+  }
   // On loopback the Host header must name this machine: a page on a rebound DNS name (DNS rebinding) is refused.
   const loopbackHosts = [...new Set([...LOOPBACK_HOSTS, host.toLowerCase().replace(/^\[|\]$/g, '')])];
   const endpoint = new WebsocketEndpoint({

@@ -15,9 +15,14 @@ export const CloseCode = {
   POLICY_VIOLATION: 1008,
   /** A frame was larger than the maximum message size. */
   MESSAGE_TOO_BIG: 1009,
-  /** `onConnect` threw, or the model failed for good. */
+  /** `onConnect` threw, the model failed for good, or the session store (Redis) lost the session's events. */
   INTERNAL_ERROR: 1011,
-  /** The server has its maximum number of sessions (agentws refuses with HTTP 503 at the upgrade instead). */
+  /**
+   * The instance is restarting (a rolling deploy) and the session's run goes on elsewhere: reconnect and resume, any
+   * instance will do (shared store).
+   */
+  SERVICE_RESTART: 1012,
+  /** A resume could not read the session store (Redis away): try again soon. */
   TRY_AGAIN_LATER: 1013,
   /** agentws: the session was resumed by another connection, which holds it now. */
   TAKEN_OVER: 4001,

@@ -61,6 +61,11 @@ export interface EndpointOptions {
   logger?: Logger;
   /** More values to keep out of log lines and error events, e.g. the API keys of the config list. [[]] */
   secrets?: readonly string[];
+  /**
+   * Let agents run the code blocks they are sent (`codeExecutionConfig`): remote code execution by design, for
+   * whoever can open a session. `runServer` refuses it on a non-loopback host without a token. [false]
+   */
+  allowCodeExecution?: boolean;
 }
 
 /** setTimeout's largest delay: a longer one fires at once. */
@@ -83,6 +88,7 @@ const DEFAULTS = {
   paths: ['/', '/ws'] as readonly string[],
   logger: consoleLogger as Logger,
   secrets: [] as readonly string[],
+  allowCodeExecution: false,
 };
 
 /** The options with every default filled in and checked. */
@@ -147,6 +153,9 @@ export function resolveOptions(options: EndpointOptions): ResolvedOptions {
   merged.store = options.store ?? new MemorySessionStore({ maxLogBytes: merged.maxLogBytes });
   checkNumber('pingIntervalMs', merged.pingIntervalMs, { allowZero: true, max: MAX_TIMER_MS });
   checkNumber('shutdownGraceMs', merged.shutdownGraceMs, { allowZero: true, max: MAX_TIMER_MS });
+  if (typeof merged.allowCodeExecution !== 'boolean') {
+    throw new ServerError('OPTION_INVALID', 'Option allowCodeExecution must be true or false.');
+  }
   if (merged.inputTimeoutAction !== 'end' && merged.inputTimeoutAction !== 'empty') {
     throw new ServerError('OPTION_INVALID', `Option inputTimeoutAction must be 'end' or 'empty'.`);
   }

@@ -21,6 +21,8 @@ export interface FrameSink {
   /** Bytes the attached client has not been sent yet. */
   readonly unsent: number;
   write(frame: string, seq: number): void;
+  /** The input requests waiting for an answer changed (their ids, oldest first). */
+  pending?(ids: string[]): void;
 }
 
 /** @internal Built by the session. */
@@ -34,6 +36,8 @@ export interface IOWebsocketsInit {
   inputTimeoutAction: InputTimeoutAction;
   /** Characters of type-ahead answers kept for input() calls not made yet. */
   maxBufferedBytes: number;
+  /** The endpoint's `allowCodeExecution`. Default false. */
+  allowCodeExecution?: boolean;
 }
 
 interface PendingInput {
@@ -57,6 +61,8 @@ export class IOWebsockets implements IOStream {
   readonly id: string;
   readonly mode: WireMode;
   readonly signal: AbortSignal;
+  /** Whether agents may run code in this session: the endpoint's `allowCodeExecution` (`serve --allow-code-execution`). */
+  readonly allowsCodeExecution: boolean;
   /** @internal The last `chat_end` this run emitted, for `run_completion`. */
   lastChatEnd: ChatEndEvent['content'] | undefined;
 
@@ -79,6 +85,7 @@ export class IOWebsockets implements IOStream {
     this.id = init.sessionId;
     this.mode = init.mode;
     this.signal = init.signal;
+    this.allowsCodeExecution = init.allowCodeExecution === true;
     this.#color = init.color;
     this.#sessionJson = JSON.stringify(init.sessionId);
     init.signal.addEventListener('abort', () => this.#rejectPending(), { once: true });
@@ -154,6 +161,7 @@ export class IOWebsockets implements IOStream {
     return new Promise<string>((resolve, reject) => {
       const pending: PendingInput = { id, resolve, reject, timer: undefined, cleanup: undefined };
       this.#pending.push(pending);
+      this.#sink.pending?.(this.pendingInputIds);
       if (timeoutMs !== null) {
         pending.timer = setTimeout(() => this.#timeOut(pending), timeoutMs);
         pending.timer.unref();
@@ -216,6 +224,7 @@ export class IOWebsockets implements IOStream {
     const index = this.#pending.indexOf(pending);
     if (index === -1) return;
     this.#pending.splice(index, 1);
+    this.#sink.pending?.(this.pendingInputIds);
     if (pending.timer) clearTimeout(pending.timer);
     pending.cleanup?.();
     if (error) pending.reject(error);

@@ -24,7 +24,8 @@ export type SessionOutcome =
   | 'protocol_error'
   | 'unresponsive'
   | 'abandoned'
-  | 'superseded';
+  | 'superseded'
+  | 'store_unavailable';
 
 /** @internal Limits and behaviour every session of an endpoint shares. */
 export interface SessionSettings {
@@ -44,4 +45,6 @@ export interface SessionSettings {
   onResume: (frame: ResumeFrame, connection: Connection, fresh: Session) => void;
   /** Scrubs secrets from error events and log lines. */
   redact: Redactor;
+  /** Whether agents may run code (each session's `iostream.allowsCodeExecution`). [false] */
+  allowCodeExecution?: boolean;
 }

@@ -1,8 +1,9 @@
 import type { WireErrorCode } from '../errors.js';
-import { AbortedError, ClientFrameError, InputTimeoutError, isAbortError, wireErrorCode } from '../errors.js';
+import { AbortedError, InputTimeoutError, isAbortError, wireErrorCode } from '../errors.js';
 import { IOStream } from '../io/iostream.js';
 import type { AgentEvent } from '../protocol/events.js';
-import { decodeClientFrame, echoClientValue, encodeEvent } from '../protocol/json-codec.js';
+import { echoClientValue, encodeEvent } from '../protocol/json-codec.js';
+import { readClientMessage } from './client-message.js';
 import { VERSION } from '../version.js';
 import { CloseCode } from './close-codes.js';
 import { FrameRate } from './frame-rate.js';
@@ -13,6 +14,8 @@ import type { SessionOutcome, SessionSettings } from './session-settings.js';
 import type { SlowConsumer } from './send-queue.js';
 import { CEILING_FACTOR, SendQueue } from './send-queue.js';
 import { terminalEvent } from './terminal-event.js';
+import type { LogRead, RunCommand, SessionWriter } from '../store/session-store.js';
+import { tokenHash } from './upgrade-guard.js';
 
 export type { OnConnect, SessionOutcome, SessionSettings } from './session-settings.js';
 
@@ -20,9 +23,12 @@ export type { OnConnect, SessionOutcome, SessionSettings } from './session-setti
 interface Attachment {
   connection: Connection;
   out: SendQueue;
+  /** The last seq this client has (a resume replayed the log up to it): later frames only. */
+  after: number;
 }
 
-const decoder = new TextDecoder('utf-8', { fatal: true });
+/** A resume reading the log: frames stored meanwhile, so the client gets them after the log's. */
+type Tap = { frame: string; seq: number }[];
 
 /**
  * One run of `onConnect`: its IOWebsockets, its abort controller, the frames the client sends, and the single
@@ -39,7 +45,16 @@ export class Session {
   /** JSON mode with a resume window: frames are logged, and a drop detaches rather than aborts. */
   readonly #resumable: boolean;
   readonly #resumeToken: string | null;
+  /** The session's log in the store (resumable sessions): frames reach the client once it holds them. */
+  readonly #writer: SessionWriter | undefined;
+  readonly #taps = new Set<Tap>();
   #attached: Attachment | undefined;
+  /** A connection on another instance that resumed this session and holds it (shared stores). */
+  #remoteView: string | undefined;
+  /** How the run closed its client's connection, once it ended. */
+  #closeCode: number = CloseCode.NORMAL;
+  /** The session event as its first client gets it, with the resume token (the store's copy has none). */
+  #sessionFrame: string | undefined;
   /** Runs out the resume window while detached. */
   #detachTimer: NodeJS.Timeout | undefined;
   /** The run is over and its close was started: the log's fate waits for how the connection closes. */
@@ -81,10 +96,22 @@ export class Session {
         return session.#attached?.out.unsent ?? 0;
       },
       write: (frame, seq) => {
-        if (this.#resumable) this.#settings.store.append(this.id, seq, frame);
-        this.#attached?.out.send(frame);
+        if (!this.#writer) this.#toClient(frame, seq);
+        else if (seq === 1 && this.#resumeToken !== null) {
+          // The session event: the client gets it with the resume token, the store without (never the token).
+          this.#sessionFrame = frame;
+          this.#writer.append(seq, frame.replace(JSON.stringify(this.#resumeToken), 'null'));
+        } else this.#writer.append(seq, frame);
       },
+      pending: (ids) => this.#writer?.pending(ids),
     };
+    if (this.#resumeToken !== null) {
+      this.#writer = settings.store.create(id, tokenHash(this.#resumeToken), {
+        durable: (frame, seq) => this.#toClient(frame, seq),
+        failed: (error) => this.#storeFailed(error),
+        command: (command) => this.#command(command),
+      });
+    }
     // eslint-disable-next-line @typescript-eslint/no-this-alias -- the sink's getters read this session's state
     const session = this;
     this.iostream = new IOWebsockets({
@@ -96,6 +123,7 @@ export class Session {
       inputTimeoutMs: settings.inputTimeoutMs,
       inputTimeoutAction: settings.inputTimeoutAction,
       maxBufferedBytes: settings.maxBufferedBytes,
+      allowCodeExecution: settings.allowCodeExecution,
     });
     this.#attach(connection);
   }
@@ -168,10 +196,22 @@ export class Session {
   }
 
   /**
-   * Attaches the connection of a resume: the one attached now, if any, is closed (4001, taken over); the client gets
-   * `resumed`, then `frames` (the log after its `after`), then whatever the run sends next.
+   * Attaches the connection of a resume: reads the log after `after`, then closes the connection attached now, if any
+   * (4001, taken over), and sends `resumed`, the log, then whatever the run sends next. Frames stored while the log
+   * is read are kept and sent after it, each seq once. Resolves with the read when it failed, or with `ended` when the
+   * run ended meanwhile (the caller then replays the log to its end); the connection is not attached then.
    */
-  resume(connection: Connection, after: number, frames: readonly string[], lastSeq: number): void {
+  async resume(connection: Connection, after: number): Promise<LogRead | { status: 'ended' }> {
+    const tap: Tap = [];
+    this.#taps.add(tap);
+    let read: LogRead;
+    try {
+      read = await this.#settings.store.read(this.id, after);
+    } finally {
+      this.#taps.delete(tap);
+    }
+    if (read.status !== 'ok') return read;
+    if (!this.resumable) return { status: 'ended' };
     const previous = this.#attached;
     if (previous) {
       this.#attached = undefined;
@@ -179,17 +219,66 @@ export class Session {
       previous.out.dispose();
       previous.connection.close(CloseCode.TAKEN_OVER, 'resumed by another connection');
     }
+    if (this.#remoteView !== undefined) {
+      this.#writer?.taken(this.#remoteView);
+      this.#remoteView = undefined;
+    }
     if (this.#detachTimer) clearTimeout(this.#detachTimer);
     this.#detachTimer = undefined;
-    this.#attach(connection);
-    const out = this.#attached!.out;
+    const lastSeq = Math.max(read.lastSeq, tap.at(-1)?.seq ?? 0);
+    const out = this.#attach(connection, lastSeq);
     const resumed = { after, last_seq: lastSeq, pending_inputs: this.iostream.pendingInputIds };
     out.send(encodeEvent({ type: 'resumed', content: resumed }, 0, this.#sessionJson));
-    for (const frame of frames) out.send(frame);
+    for (const frame of read.frames) out.send(frame);
+    for (const { frame, seq } of tap) if (seq > read.lastSeq) out.send(frame);
     this.#settings.logger.info(
-      `session ${this.id}: resumed after event ${after} (${frames.length} replayed)` +
+      `session ${this.id}: resumed after event ${after} (${lastSeq - Math.min(after, lastSeq)} replayed)` +
         (previous ? '; the previous connection was taken over' : ''),
     );
+    return read;
+  }
+
+  /** A stored frame (or any frame of a session without a log) goes to the client, unless it has it already. */
+  #toClient(frame: string, seq: number): void {
+    for (const tap of this.#taps) tap.push({ frame, seq });
+    const attached = this.#attached;
+    if (!attached || seq <= attached.after) return;
+    if (seq === 1 && this.#sessionFrame !== undefined) {
+      attached.out.send(this.#sessionFrame);
+      this.#sessionFrame = undefined;
+    } else attached.out.send(frame);
+  }
+
+  /**
+   * The store lost this session's frames (Redis away for too long): the client is told at once, outside the log
+   * (seq 0), and the run ends.
+   */
+  #storeFailed(error: Error): void {
+    if (this.#stop !== undefined) return;
+    const message = this.#settings.redact(error.message);
+    this.#settings.logger.error(`session ${this.id}: ${message}`);
+    const event: AgentEvent = { type: 'error', content: { error: message, code: 'STORE_UNAVAILABLE', fatal: true } };
+    this.#attached?.out.send(encodeEvent(event, 0, this.#sessionJson));
+    this.#abort('store_unavailable');
+  }
+
+  /**
+   * A connection on another instance resumed this session: it holds it now. The connection attached here, if any, is
+   * taken over (4001), and so is another instance's.
+   */
+  #remoteAttach(view: string): void {
+    const attached = this.#attached;
+    if (attached) {
+      this.#attached = undefined;
+      attached.connection.listen(undefined);
+      attached.out.dispose();
+      attached.connection.close(CloseCode.TAKEN_OVER, 'resumed by another connection');
+    }
+    if (this.#remoteView !== undefined && this.#remoteView !== view) this.#writer?.taken(this.#remoteView);
+    this.#remoteView = view;
+    if (this.#detachTimer) clearTimeout(this.#detachTimer);
+    this.#detachTimer = undefined;
+    this.#settings.logger.info(`session ${this.id}: resumed through another instance`);
   }
 
   /** A resume took this fresh session's connection: the run stops unseen, nothing is sent or closed. */
@@ -202,14 +291,14 @@ export class Session {
     this.#abort('superseded');
   }
 
-  #attach(connection: Connection): void {
+  #attach(connection: Connection, after = 0): SendQueue {
     const out = new SendQueue({
       connection,
       maxBufferedBytes: this.#settings.maxBufferedBytes,
       slowConsumerMs: this.#settings.slowConsumerMs,
       onSlowConsumer: (slow) => this.#dropSlowConsumer(slow, connection),
     });
-    this.#attached = { connection, out };
+    this.#attached = { connection, out, after };
     this.alive = true;
     connection.listen({
       message: (data, isBinary) => this.#onMessage(data, isBinary, connection),
@@ -222,6 +311,7 @@ export class Session {
       close: (clean) => this.#onClose(connection, clean),
       error: (error) => this.#onSocketError(error),
     });
+    return out;
   }
 
   /** The connection closed: a resumable run goes on detached for the resume window; any other run is aborted. */
@@ -234,7 +324,7 @@ export class Session {
       // The run is over and its end was sent: a clean close proves the client read it, so its log can go now;
       // after a drop it is kept for a resume.
       this.#endAfterClose = false;
-      this.#settings.store.end(this.id, clean ? 0 : this.#settings.resumeWindowMs);
+      this.#writer?.end(clean ? 0 : this.#settings.resumeWindowMs, this.#closeCode);
       return;
     }
     if (this.#stop !== undefined) return;
@@ -243,8 +333,16 @@ export class Session {
       return;
     }
     if (this.iostream.finished) return; // its end is in the log, for a resume
+    this.#settings.logger.info(
+      `session ${this.id}: connection lost; the run goes on, resumable for ${this.#settings.resumeWindowMs} ms`,
+    );
+    this.#startDetachTimer();
+  }
+
+  /** Nobody holds the session: the run goes on for the resume window, then is abandoned. */
+  #startDetachTimer(): void {
     const windowMs = this.#settings.resumeWindowMs;
-    this.#settings.logger.info(`session ${this.id}: connection lost; the run goes on, resumable for ${windowMs} ms`);
+    if (this.#detachTimer) clearTimeout(this.#detachTimer);
     this.#detachTimer = setTimeout(() => {
       this.#settings.logger.info(`session ${this.id}: nobody resumed within ${windowMs} ms; the run is abandoned`);
       this.#abort('abandoned');
@@ -289,6 +387,8 @@ export class Session {
     }
     // The close handshake has a short timeout that counts from the close frame, and the frame waits behind unsent
     // data: a reading client must get the end of the run first. Shutdown does not wait (it had its grace period).
+    // Write-ahead: the end of the run reaches the client once the store holds it.
+    await this.#writer?.flushed();
     const out = this.#attached?.out;
     if (out && outcome !== 'shutdown') {
       await new Promise<void>((resolve) => {
@@ -298,15 +398,20 @@ export class Session {
       this.#stopWaiting = undefined;
     }
     const code =
-      outcome === 'error' ? CloseCode.INTERNAL_ERROR : outcome === 'shutdown' ? CloseCode.GOING_AWAY : CloseCode.NORMAL;
+      outcome === 'error' || this.#stop === 'store_unavailable'
+        ? CloseCode.INTERNAL_ERROR
+        : outcome === 'shutdown'
+          ? CloseCode.GOING_AWAY
+          : CloseCode.NORMAL;
     this.#close(code);
     this.#abort(outcome);
-    if (this.#resumable) {
+    this.#closeCode = code;
+    if (this.#writer) {
       // A client that dropped before it read the end can still resume to read it, for one window.
-      if (this.#discarded) this.#settings.store.delete(this.id);
-      else if (this.#stop === 'abandoned') this.#settings.store.end(this.id, 0);
+      if (this.#discarded) this.#writer.discard();
+      else if (this.#stop === 'abandoned') this.#writer.end(0, code);
       else if (this.#attached) this.#endAfterClose = true;
-      else this.#settings.store.end(this.id, this.#settings.resumeWindowMs);
+      else this.#writer.end(this.#settings.resumeWindowMs, code);
     }
     return this.#stop ?? outcome;
   }
@@ -399,34 +504,20 @@ export class Session {
       this.#rateLimited();
       return;
     }
-    let text: string;
-    try {
-      // Binary frames are read as UTF-8 text, as upstream's IOWebsockets does.
-      text = decoder.decode(data);
-    } catch {
-      this.#fail(
-        'invalid_data',
-        CloseCode.INVALID_DATA,
-        'INVALID_DATA',
-        `A ${isBinary ? 'binary' : 'text'} frame was not valid UTF-8; send UTF-8 text.`,
-      );
-      return;
-    }
-    if (this.iostream.mode === 'text') {
-      this.#deliver(text);
-      return;
-    }
-    let frame;
-    try {
-      frame = decodeClientFrame(text);
-    } catch (error) {
-      if (error instanceof ClientFrameError) this.#protocolError(error.message);
-      return;
-    }
-    switch (frame.type) {
-      case 'text':
-        this.#deliver(frame.value);
+    const message = readClientMessage(data, isBinary, this.iostream.mode);
+    switch (message.kind) {
+      case 'invalid_data':
+        this.#fail('invalid_data', CloseCode.INVALID_DATA, 'INVALID_DATA', message.message);
         return;
+      case 'plain':
+        this.#deliver(message.value);
+        return;
+      case 'refused':
+        this.#protocolError(message.message);
+        return;
+    }
+    const { frame } = message;
+    switch (frame.type) {
       case 'ping':
         this.#sendConnectionFrame({ type: 'pong', content: {} });
         return;
@@ -434,15 +525,35 @@ export class Session {
         if (this.#received === 1) this.#settings.onResume(frame, connection, this);
         else this.#protocolError('resume must be the first frame of a new connection.');
         return;
+      default:
+        this.#command(frame);
+    }
+  }
+
+  /** A client's frame for the run, from the connection attached here or through another instance. */
+  #command(command: RunCommand): void {
+    if (this.#stop !== undefined) return;
+    switch (command.type) {
+      case 'text':
+        this.#deliver(command.value);
+        return;
       case 'cancel':
         this.#abort('cancelled');
         return;
       case 'input_response':
-        if (!this.iostream.answer(frame.id, frame.value)) {
+        if (!this.iostream.answer(command.id, command.value)) {
           this.#protocolError(
-            `No pending input request has id ${echoClientValue(frame.id)} (unknown or already answered).`,
+            `No pending input request has id ${echoClientValue(command.id)} (unknown or already answered).`,
           );
         }
+        return;
+      case 'attach':
+        this.#remoteAttach(command.view);
+        return;
+      case 'detach':
+        if (this.#remoteView !== command.view) return;
+        this.#remoteView = undefined;
+        if (!this.#attached && !this.iostream.finished) this.#startDetachTimer();
         return;
     }
   }

@@ -16,17 +16,10 @@ export type { EndpointOptions } from './endpoint-options.js';
 import { resolveOptions } from './endpoint-options.js';
 import { SendQueue } from './send-queue.js';
 import { Session } from './session.js';
+import { isSharedStore, RemoteView } from './remote-view.js';
 import { wsConnection } from './ws-connection.js';
 import type { Refusal } from './upgrade-guard.js';
-import {
-  checkUpgrade,
-  selectProtocol,
-  tokenHash,
-  tokenMatchesHash,
-  wantsColor,
-  wantsJson,
-  wantsResume,
-} from './upgrade-guard.js';
+import { checkUpgrade, selectProtocol, tokenMatchesHash, wantsColor, wantsJson, wantsResume } from './upgrade-guard.js';
 import type { RequestTarget } from './request-target.js';
 import { parseRequestTarget } from './request-target.js';
 
@@ -84,6 +77,8 @@ export class WebsocketEndpoint extends EventEmitter<EndpointEvents> {
   readonly redact: Redactor;
   readonly #wss: WebSocketServer;
   readonly #sessions = new Map<string, Session>();
+  /** Connections following sessions whose runs are on other instances (shared store). */
+  readonly #views = new Set<RemoteView>();
   readonly #ownsStore: boolean;
   readonly #runs = new Set<Promise<SessionOutcome>>();
   /** Every upgraded socket until it is closed (a session's run may end before its closing handshake does). */
@@ -173,11 +168,8 @@ export class WebsocketEndpoint extends EventEmitter<EndpointEvents> {
       return;
     }
     const id = randomUUID();
-    let resumeToken: string | null = null;
-    if (mode === 'json' && this.options.resumeWindowMs > 0) {
-      resumeToken = randomBytes(32).toString('base64url');
-      this.options.store.create(id, tokenHash(resumeToken));
-    }
+    const resumeToken =
+      mode === 'json' && this.options.resumeWindowMs > 0 ? randomBytes(32).toString('base64url') : null;
     const settings = { ...this.options, redact: this.redact, onResume: this.#onResume };
     const session = new Session(connection, id, mode, wantsColor(target), settings, resumeToken);
     this.#sessions.set(id, session);
@@ -234,6 +226,15 @@ export class WebsocketEndpoint extends EventEmitter<EndpointEvents> {
    */
   readonly #onResume = (frame: ResumeFrame, connection: Connection, fresh?: Session): void => {
     fresh?.discard();
+    this.#resume(frame, connection).catch((error: unknown) => {
+      // The store did not answer (Redis away): the client may try again soon (1013), its session may be fine.
+      const why = error instanceof Error ? error.message : String(error);
+      this.options.logger.warn(`resume of session ${echoId(frame.session)} failed: ${why}`);
+      if (connection.open) connection.close(CloseCode.TRY_AGAIN_LATER, 'store unavailable');
+    });
+  };
+
+  async #resume(frame: ResumeFrame, connection: Connection): Promise<void> {
     const { store } = this.options;
     const fail = (reason: ResumeFailure, message: string): void => {
       this.options.logger.info(`resume of session ${echoId(frame.session)} refused: ${reason}`);
@@ -245,34 +246,60 @@ export class WebsocketEndpoint extends EventEmitter<EndpointEvents> {
       connection.send(event, undefined, () => {});
       connection.close(reason === 'bad_token' ? CloseCode.POLICY_VIOLATION : CloseCode.NORMAL, reason);
     };
+    const failRead = (status: 'evicted' | 'expired' | 'unknown'): void => {
+      if (status === 'evicted') {
+        fail(
+          'evicted',
+          `The events after ${frame.after} no longer fit the session's log (maxLogBytes; with Redis, maxLogEvents).`,
+        );
+      } else if (status === 'expired') {
+        fail('expired', 'The session ended or was abandoned more than the resume window ago.');
+      } else fail('unknown_session', 'No session has that id on this server.');
+    };
     if (this.options.resumeWindowMs === 0) {
       fail('unknown_session', 'This server does not keep sessions for resume (its resume window is 0).');
       return;
     }
-    const record = store.get(frame.session);
+    const record = await store.get(frame.session);
     if (!record) {
-      const expired = store.read(frame.session, 0).status === 'expired';
-      if (expired) fail('expired', 'The session ended or was abandoned more than the resume window ago.');
-      else fail('unknown_session', 'No session has that id on this server.');
+      const read = await store.read(frame.session, 0);
+      failRead(read.status === 'expired' ? 'expired' : 'unknown');
       return;
     }
     if (!tokenMatchesHash(frame.token, record.tokenHash)) {
       fail('bad_token', 'Wrong resume token for this session.');
       return;
     }
-    const read = store.read(frame.session, frame.after);
-    if (read.status !== 'ok') {
-      if (read.status === 'evicted') {
-        fail('evicted', `The events after ${frame.after} no longer fit the session's log (maxLogBytes).`);
-      } else fail('expired', 'The session ended or was abandoned more than the resume window ago.');
-      return;
-    }
     const live = this.#sessions.get(frame.session);
     if (live?.resumable) {
-      live.resume(connection, frame.after, read.frames, read.lastSeq);
+      const attached = await live.resume(connection, frame.after);
+      if (attached.status === 'ok') return;
+      if (attached.status !== 'ended') {
+        failRead(attached.status);
+        return;
+      }
+    }
+    if (!live && isSharedStore(store)) {
+      // Run by another instance (or ended there): follow it through the store.
+      const settings = { ...this.options, redact: this.redact, onResume: this.#onResume };
+      const view = new RemoteView(connection, frame.session, store, settings, () => this.#views.delete(view));
+      this.#views.add(view);
+      const status = await view.start(frame.after).catch((error: unknown) => {
+        this.#views.delete(view);
+        throw error;
+      });
+      if (status !== 'ok') {
+        this.#views.delete(view);
+        failRead(status === 'evicted' ? 'evicted' : status === 'unknown' ? 'unknown' : 'expired');
+      }
       return;
     }
     // The run ended (its terminal event is in the log): replay to it, then close as the run did.
+    const read = await store.read(frame.session, frame.after);
+    if (read.status !== 'ok') {
+      failRead(read.status);
+      return;
+    }
     const out = new SendQueue({
       connection,
       maxBufferedBytes: this.options.maxBufferedBytes,
@@ -296,7 +323,7 @@ export class WebsocketEndpoint extends EventEmitter<EndpointEvents> {
       out.flushNow();
       if (connection.open) connection.close(CloseCode.NORMAL);
     });
-  };
+  }
 
   /**
    * Adds this endpoint to an existing HTTP server: upgrades on its `paths` are handled here, others are left to
@@ -322,6 +349,8 @@ export class WebsocketEndpoint extends EventEmitter<EndpointEvents> {
   async close(graceMs = this.options.shutdownGraceMs): Promise<void> {
     this.#closing = true;
     if (this.#pingTimer) clearInterval(this.#pingTimer);
+    // Their runs go on elsewhere: the clients come back through another instance.
+    for (const view of [...this.#views]) view.shutdown();
     if (this.#runs.size > 0 && graceMs > 0) {
       let timer: NodeJS.Timeout | undefined;
       await Promise.race([
@@ -337,7 +366,7 @@ export class WebsocketEndpoint extends EventEmitter<EndpointEvents> {
     // Bounded by CLOSE_HANDSHAKE_MS: ws destroys a socket whose peer does not answer the close frame.
     await Promise.allSettled([...this.#sockets.values()]);
     // A store the endpoint made is its own to drop (its timers must not outlive the server); a given one is not.
-    if (this.#ownsStore) this.options.store.close();
+    if (this.#ownsStore) await this.options.store.close();
   }
 
   #check(req: IncomingMessage, target: RequestTarget): Refusal | undefined {
@@ -380,6 +409,7 @@ export class WebsocketEndpoint extends EventEmitter<EndpointEvents> {
    */
   keepalive(): void {
     for (const session of this.#sessions.values()) session.ping();
+    for (const view of this.#views) view.ping();
   }
 }
 

@@ -1,5 +1,5 @@
 import { SessionLog } from './session-log.js';
-import type { LogRead, SessionRecord, SessionStore } from './session-store.js';
+import type { DurableSink, LogRead, SessionRecord, SessionStore, SessionWriter } from './session-store.js';
 
 /** Options of {@link MemorySessionStore}. */
 export interface MemorySessionStoreOptions {
@@ -15,7 +15,7 @@ interface Entry {
   timer: NodeJS.Timeout | undefined;
 }
 
-/** The default store: every session of this process in memory. */
+/** The default store: every session of this process in memory. A frame is stored the moment it is appended. */
 export class MemorySessionStore implements SessionStore {
   readonly #maxLogBytes: number;
   readonly #maxExpired: number;
@@ -33,57 +33,72 @@ export class MemorySessionStore implements SessionStore {
     return this.#entries.size;
   }
 
-  create(id: string, tokenHash: Buffer): void {
-    this.#entries.set(id, {
+  create(id: string, tokenHash: Buffer, sink: DurableSink): SessionWriter {
+    const entry: Entry = {
       record: { id, tokenHash, state: 'live' },
       log: new SessionLog(this.#maxLogBytes),
       timer: undefined,
-    });
+    };
+    this.#entries.set(id, entry);
+    const stored = Promise.resolve();
+    return {
+      append: (seq, frame) => {
+        entry.log.append(seq, frame);
+        sink.durable(frame, seq);
+      },
+      flushed: () => stored,
+      // One process: the run's own session knows its pending inputs and its connections.
+      pending: () => {},
+      taken: () => {},
+      end: (keepMs) => this.#end(entry, keepMs),
+      discard: () => this.#delete(entry),
+    };
   }
 
-  get(id: string): SessionRecord | undefined {
-    return this.#entries.get(id)?.record;
+  get(id: string): Promise<SessionRecord | undefined> {
+    return Promise.resolve(this.#entries.get(id)?.record);
   }
 
-  append(id: string, seq: number, frame: string): void {
-    this.#entries.get(id)?.log.append(seq, frame);
-  }
-
-  read(id: string, after: number): LogRead {
+  read(id: string, after: number): Promise<LogRead> {
     const entry = this.#entries.get(id);
-    if (!entry) return { status: this.#expired.has(id) ? 'expired' : 'unknown' };
+    if (!entry) return Promise.resolve({ status: this.#expired.has(id) ? 'expired' : 'unknown' });
     const frames = entry.log.after(after);
-    return frames === undefined ? { status: 'evicted' } : { status: 'ok', frames, lastSeq: entry.log.lastSeq };
+    return Promise.resolve(
+      frames === undefined ? { status: 'evicted' } : { status: 'ok', frames, lastSeq: entry.log.lastSeq },
+    );
   }
 
-  end(id: string, keepMs: number): void {
-    const entry = this.#entries.get(id);
-    if (!entry) return;
-    entry.record.state = 'ended';
-    if (entry.timer) clearTimeout(entry.timer);
-    if (keepMs <= 0) {
-      this.#expire(id);
-      return;
-    }
-    entry.timer = setTimeout(() => this.#expire(id), keepMs);
-    entry.timer.unref();
+  ping(): Promise<void> {
+    return Promise.resolve();
   }
 
-  delete(id: string): void {
-    const entry = this.#entries.get(id);
-    if (entry?.timer) clearTimeout(entry.timer);
-    this.#entries.delete(id);
-  }
-
-  close(): void {
+  close(): Promise<void> {
     for (const entry of this.#entries.values()) if (entry.timer) clearTimeout(entry.timer);
     this.#entries.clear();
     this.#expired.clear();
+    return Promise.resolve();
   }
 
-  #expire(id: string): void {
-    this.delete(id);
-    this.#expired.set(id, true);
+  #end(entry: Entry, keepMs: number): void {
+    if (this.#entries.get(entry.record.id) !== entry) return;
+    entry.record.state = 'ended';
+    if (entry.timer) clearTimeout(entry.timer);
+    if (keepMs <= 0) {
+      this.#expire(entry);
+      return;
+    }
+    entry.timer = setTimeout(() => this.#expire(entry), keepMs);
+    entry.timer.unref();
+  }
+
+  #delete(entry: Entry): void {
+    if (entry.timer) clearTimeout(entry.timer);
+    if (this.#entries.get(entry.record.id) === entry) this.#entries.delete(entry.record.id);
+  }
+
+  #expire(entry: Entry): void {
+    this.#delete(entry);
+    this.#expired.set(entry.record.id, true);
     if (this.#expired.size > this.#maxExpired) {
       const oldest = this.#expired.keys().next().value;
       if (oldest !== undefined) this.#expired.delete(oldest);

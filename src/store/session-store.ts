@@ -1,7 +1,10 @@
 /**
  * Where sessions outlive their connections: each JSON session's event log (the encoded frames, by seq) and what a
  * resume needs to know of it. The seam between the server and its storage: the in-memory store is the default, and
- * other stores (Redis, for many instances) implement the same interface.
+ * the Redis store (`RedisSessionStore`) lets a session outlive its process and be resumed through any instance.
+ *
+ * Writes are write-ahead: a frame reaches a client only once the store holds it. The in-memory store holds a frame the
+ * moment it is appended; the Redis store batches a tick's frames into one pipelined round trip and then hands them on.
  */
 
 /** What the store keeps of a session besides its log. */
@@ -11,7 +14,30 @@ export interface SessionRecord {
   readonly tokenHash: Buffer;
   /** `live` while its run goes on, `ended` once its terminal event is in the log. */
   state: 'live' | 'ended';
+  /** Ids of the run's input requests waiting for an answer, as the run last stored them (shared stores). */
+  pendingInputs?: readonly string[];
+  /** How the run closed its client's connection, once ended (shared stores). */
+  closeCode?: number;
 }
+
+/** A client's frame for its session's run, which may be on another instance. */
+export type RunCommand =
+  | { type: 'input_response'; id: string; value: string }
+  | { type: 'text'; value: string }
+  | { type: 'cancel' }
+  /** A connection on another instance resumed the session (`view` names it): it holds the session now. */
+  | { type: 'attach'; view: string }
+  /** That connection closed: the session is detached again. */
+  | { type: 'detach'; view: string };
+
+/** What a connection following a run on another instance is told. */
+export type FollowNote =
+  /** Frames up to `lastSeq` are stored. */
+  | { type: 'stored'; lastSeq: number }
+  /** The run ended; its terminal event is stored; close the client's connection with `closeCode`. */
+  | { type: 'ended'; closeCode: number }
+  /** Another connection took the session over from the connection `view`. */
+  | { type: 'taken'; view: string };
 
 /** The frames after a seq, or why they cannot be had. */
 export type LogRead =
@@ -20,19 +46,54 @@ export type LogRead =
   | { status: 'unknown' }
   | { status: 'expired' };
 
-/** A session store. Calls for a session that does not exist are ignored (reads say `unknown` or `expired`). */
-export interface SessionStore {
-  /** Starts a session's record and empty log. */
-  create(id: string, tokenHash: Buffer): void;
-  get(id: string): SessionRecord | undefined;
+/** Where a session's frames go once the store holds them, in the order they were appended. */
+export interface DurableSink {
+  /** The frame with that seq is stored: it may go to clients now. */
+  durable(frame: string, seq: number): void;
+  /**
+   * The store cannot take this session's frames any more (Redis went away for longer than its buffer allows): the
+   * frames not yet stored are lost, and the session must end.
+   */
+  failed(error: Error): void;
+  /** A client's frame sent through another instance (shared stores). */
+  command?(command: RunCommand): void;
+}
+
+/** A session's handle on its record and log, held by the run that writes it. */
+export interface SessionWriter {
   /** Appends one encoded frame; seqs are given by the session, contiguous from 1. */
-  append(id: string, seq: number, frame: string): void;
+  append(seq: number, frame: string): void;
+  /** Resolves once every frame appended so far is stored (or the writer failed). */
+  flushed(): Promise<void>;
+  /** The run's input requests waiting for an answer changed (shared stores keep them for other instances). */
+  pending(ids: readonly string[]): void;
+  /** A connection here took the session over from the connection `view` on another instance. */
+  taken(view: string): void;
+  /**
+   * The run ended and closed its client with `closeCode`: the record and log are kept `keepMs` more (for a late
+   * resume), then dropped.
+   */
+  end(keepMs: number, closeCode?: number): void;
+  /** Drops the session at once (a fresh session discarded for a resume). */
+  discard(): void;
+}
+
+/** A session store. Reads of a session that does not exist say `unknown` or `expired`. */
+export interface SessionStore {
+  /** Starts a session's record and empty log; its frames reach `sink` once stored. */
+  create(id: string, tokenHash: Buffer, sink: DurableSink): SessionWriter;
+  get(id: string): Promise<SessionRecord | undefined>;
   /** Every frame with a seq above `after`, in order. */
-  read(id: string, after: number): LogRead;
-  /** The run ended: the record and log are kept `keepMs` more (for a late resume), then dropped. */
-  end(id: string, keepMs: number): void;
-  /** Drops a session at once (a fresh session discarded for a resume). */
-  delete(id: string): void;
-  /** Drops everything and stops timers. */
-  close(): void;
+  read(id: string, after: number): Promise<LogRead>;
+  /**
+   * Shared stores (Redis): follows a session whose run is on another instance. `listener` gets a note for each batch
+   * stored, the run's end, and takeovers; resolves once following (no later note is missed) with a function that stops.
+   */
+  follow?(id: string, listener: (note: FollowNote) => void): Promise<() => void>;
+  /** Shared stores: sends a client's command to the session's run, wherever it runs. */
+  command?(id: string, command: RunCommand): void;
+  /** Resolves when the store answers now (for readiness checks); rejects with `STORE_UNAVAILABLE` when it does not. */
+  ping(): Promise<void>;
+  /** Drops (memory) or lets go of (Redis) everything, and stops timers. */
+  close(): Promise<void>;
 }

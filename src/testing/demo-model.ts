@@ -1,5 +1,5 @@
 import { ServerError } from '../errors.js';
-import type { FakeChatMessage, FakeReply, FakeResponder } from './fake-openai-server.js';
+import type { FakeChatMessage, FakeChatRequest, FakeReply, FakeResponder } from './fake-openai-server.js';
 import { splitTokens } from './reply-writer.js';
 
 /** Options of {@link demoResponder}. */
@@ -11,19 +11,26 @@ export interface DemoResponderOptions {
 const TERMINATE = '\nTERMINATE';
 
 /**
- * The scripted model behind `agentws serve --demo` (not an LLM): asked about the weather with a `weather_forecast` tool
- * on offer, it calls the tool for the city it finds after "in" / "for" (default Paris); given the tool's result, it
- * writes a short poem about that city; anything else it echoes back. Every text reply ends with `TERMINATE`.
+ * The scripted model behind `agentws serve --demo` (not an LLM), as a responder of the fake OpenAI server: asked about
+ * the weather with a `weather_forecast` tool on offer, it calls the tool for the city it finds after "in" / "for"
+ * (default Paris); given the tool's result, it writes a short poem about that city; anything else it echoes back.
+ * Every text reply ends with `TERMINATE`. `serve --demo` runs the same script in-process ({@link DemoChatModel}).
  * @example await startFakeOpenAI({ respond: demoResponder() });
  */
 export function demoResponder(options: DemoResponderOptions = {}): FakeResponder {
+  const reply = demoScript(options);
+  return ({ body }) => reply(body);
+}
+
+/** The demo's script: the reply to a request (see {@link demoResponder}). Throws on bad options. */
+export function demoScript(options: DemoResponderOptions = {}): (body: FakeChatRequest) => FakeReply {
   const { tokens } = options;
   if (tokens !== undefined && !(Number.isInteger(tokens) && tokens >= 1)) {
     throw new ServerError('OPTION_INVALID', `demoResponder: tokens must be a positive integer, got ${tokens}.`);
   }
   const text = (content: string): FakeReply => ({ content: tokens === undefined ? content : sized(content, tokens) });
 
-  return ({ body }) => {
+  return (body) => {
     const messages = body.messages;
     const last = messages.at(-1);
     const offersWeather = body.tools?.some((tool) => tool.function?.name === 'weather_forecast') ?? false;

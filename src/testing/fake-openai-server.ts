@@ -75,9 +75,12 @@ export interface RecordedRequest {
   /** Position in `requests`. */
   index: number;
   method: string;
+  /** Without the query string. */
   path: string;
   headers: IncomingHttpHeaders;
   body: FakeChatRequest;
+  /** Azure OpenAI's URL scheme (`/openai/deployments/{deployment}/chat/completions?api-version=...`): what it named. */
+  azure?: { deployment: string; apiVersion: string };
 }
 
 export type FakeResponder = (request: RecordedRequest) => FakeReply | Promise<FakeReply>;
@@ -98,7 +101,7 @@ export interface FakeOpenAIOptions {
 
 /** A running fake server. */
 export interface FakeOpenAI {
-  /** `http://127.0.0.1:PORT` */
+  /** `http://127.0.0.1:PORT`: also the endpoint of an Azure OpenAI entry (`base_url` with `api_type: "azure"`). */
   readonly url: string;
   /** `url + '/v1'`: what `base_url` / the SDK's `baseURL` should be. */
   readonly baseURL: string;
@@ -113,7 +116,10 @@ export interface FakeOpenAI {
 
 /**
  * Starts an OpenAI-compatible HTTP server on 127.0.0.1 that answers `POST /v1/chat/completions` (streaming or not)
- * from a script, byte for byte in OpenAI's format, and records what it was sent.
+ * from a script, byte for byte in OpenAI's format, and records what it was sent. It speaks Azure OpenAI's scheme too:
+ * `POST /openai/deployments/{deployment}/chat/completions?api-version=...` with the key in an `api-key` header (404
+ * `Resource not found` without an api-version, 401 without a key, as Azure answers), streams opening with Azure's
+ * prompt content-filter chunk.
  * @example
  * await using fake = await startFakeOpenAI({ replies: [{ content: 'Hello there' }] });
  * const llm = new LlmClient({ configList: [{ model: 'gpt-4o', base_url: fake.baseURL }], stream: true });
@@ -155,14 +161,30 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     res.setHeader('x-request-id', `req_${randomBytes(16).toString('hex')}`);
-    const path = (req.url ?? '/').split('?')[0];
+    const [path = '/', query = ''] = (req.url ?? '/').split('?');
+    const azureMatch = /^\/openai\/deployments\/([^/]+)\/chat\/completions$/.exec(path);
     if (req.method === 'GET' && path === '/v1/models') {
       const models = new Set(['fake-model', ...requests.map((r) => r.body.model)]);
       const data = [...models].map((id) => ({ id, object: 'model', created: 0, owned_by: 'agentws' }));
       sendJson(res, 200, { object: 'list', data });
       return;
     }
-    if (req.method !== 'POST' || path !== '/v1/chat/completions') {
+    let azure: RecordedRequest['azure'];
+    if (req.method === 'POST' && azureMatch !== null) {
+      const apiVersion = new URLSearchParams(query).get('api-version');
+      if (!apiVersion) {
+        sendJson(res, 404, { error: { code: '404', message: 'Resource not found' } });
+        return;
+      }
+      if (!req.headers['api-key']) {
+        const message =
+          'Access denied due to invalid subscription key or wrong API endpoint. Make sure to provide a valid key ' +
+          'for an active subscription and use a correct regional API endpoint for your resource.';
+        sendJson(res, 401, { error: { code: '401', message } });
+        return;
+      }
+      azure = { deployment: decodeURIComponent(azureMatch[1]!), apiVersion };
+    } else if (req.method !== 'POST' || path !== '/v1/chat/completions') {
       sendError(res, 404, `Unknown request URL: ${req.method} ${path}.`, 'invalid_request_error', 'unknown_url');
       return;
     }
@@ -172,7 +194,14 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
       return;
     }
     const index = requests.length;
-    const recorded: RecordedRequest = { index, method: req.method, path, headers: req.headers, body };
+    const recorded: RecordedRequest = {
+      index,
+      method: req.method,
+      path,
+      headers: req.headers,
+      body,
+      ...(azure ? { azure } : {}),
+    };
     requests.push(recorded);
 
     const closed = new AbortController();
@@ -201,7 +230,8 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
       return;
     }
     try {
-      await writeReply(res, body, reply, reply.tokenDelayMs ?? tokenDelayMs, closed.signal);
+      const flavor = azure ? 'azure' : 'openai';
+      await writeReply(res, body, reply, reply.tokenDelayMs ?? tokenDelayMs, closed.signal, flavor);
     } catch (error) {
       if (!closed.signal.aborted) throw error; // else the client left: nothing to answer
     }

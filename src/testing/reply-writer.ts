@@ -20,13 +20,31 @@ export function splitTokens(text: string): string[] {
   return text.match(/\s*\S+|\s+$/g) ?? [];
 }
 
-/** Answers one chat completions request with `reply`, exactly as the OpenAI API would. */
+/**
+ * What Azure OpenAI says about the prompt before the reply: the first chunk of its streams (with no choices) and a
+ * field of its responses.
+ */
+const AZURE_PROMPT_FILTER_RESULTS = [
+  {
+    prompt_index: 0,
+    content_filter_results: {
+      hate: { filtered: false, severity: 'safe' },
+      jailbreak: { filtered: false, detected: false },
+      self_harm: { filtered: false, severity: 'safe' },
+      sexual: { filtered: false, severity: 'safe' },
+      violence: { filtered: false, severity: 'safe' },
+    },
+  },
+];
+
+/** Answers one chat completions request with `reply`, exactly as the OpenAI API (or Azure OpenAI's) would. */
 export async function writeReply(
   res: ServerResponse,
   body: FakeChatRequest,
   reply: FakeReply,
   tokenDelayMs: number,
   signal: AbortSignal,
+  flavor: 'openai' | 'azure' = 'openai',
 ): Promise<void> {
   if (reply.hang) return;
   if (reply.delayMs) await sleep(reply.delayMs, undefined, { signal });
@@ -96,6 +114,7 @@ export async function writeReply(
       ],
       usage,
       system_fingerprint: FINGERPRINT,
+      ...(flavor === 'azure' ? { prompt_filter_results: AZURE_PROMPT_FILTER_RESULTS } : {}),
     });
     return;
   }
@@ -113,6 +132,17 @@ export async function writeReply(
 
   res.writeHead(200, { 'Content-Type': 'text/event-stream; charset=utf-8', 'Cache-Control': 'no-cache' });
   const out = new ChunkWriter(res, tokenDelayMs, signal, reply.cutAfter);
+  if (flavor === 'azure') {
+    const filter = {
+      choices: [],
+      created: 0,
+      id: '',
+      model: '',
+      object: '',
+      prompt_filter_results: AZURE_PROMPT_FILTER_RESULTS,
+    };
+    out.write(`data: ${JSON.stringify(filter)}\n\n`);
+  }
   const intro = (i: number) => {
     const tool = tools[i]!;
     return [{ index: i, id: tool.id, type: 'function', function: { name: tool.name, arguments: '' } }];

@@ -21,11 +21,12 @@ describe('UserProxyAgent', () => {
     );
   });
 
-  it('accepts codeExecutionConfig false only', () => {
+  it('runs no code unless codeExecutionConfig says so (AutoGen: on by default); AutoGen spellings get a hint', () => {
+    expect(new UserProxyAgent({ name: 'user' }).codeExecutor).toBeUndefined();
     expect(() => new UserProxyAgent({ name: 'user', codeExecutionConfig: false })).not.toThrow();
     const make = () => new UserProxyAgent({ name: 'user', codeExecutionConfig: { work_dir: 'coding' } } as never);
     expect(make).toThrow(DefinitionError);
-    expect(make).toThrow('code execution is not supported');
+    expect(make).toThrow("unknown key 'work_dir' (agentws spells it 'workDir')");
   });
 
   it('names itself in option errors', () => {

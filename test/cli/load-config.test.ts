@@ -92,4 +92,19 @@ describe('loadServeConfig', () => {
       isADirectory(path.join(cwd, 'OAI_CONFIG_LIST')),
     );
   });
+
+  it('checks the api_type of the entries it keeps, naming the file (--model can leave an unspoken one out)', () => {
+    const gemini = { model: 'gemini-1.5-pro', api_type: 'google', tags: ['local'] };
+    const cwd = cwdWith({ OAI_CONFIG_LIST: JSON.stringify([...LIST, gemini]) });
+    expect(() => loadServeConfig({ env: {}, cwd, required: true })).toThrow(
+      expect.objectContaining({
+        name: 'UnsupportedApiTypeError',
+        code: 'CONFIG_INVALID',
+        message: expect.stringMatching(/^Entry 3 \(gemini-1\.5-pro\) of the file .+OAI_CONFIG_LIST has "api_type"/),
+      }),
+    );
+    // Numbered as in the file, not as in the filtered list.
+    expect(() => loadServeConfig({ env: {}, cwd, required: true, filters: [['tags', 'local']] })).toThrow(/^Entry 3 /);
+    expect(loadServeConfig({ env: {}, cwd, required: true, models: ['gpt-4o'] }).configList).toHaveLength(1);
+  });
 });

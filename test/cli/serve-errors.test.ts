@@ -97,6 +97,20 @@ describe('agentws serve: errors before listening', () => {
     );
   });
 
+  it('an api_type agentws does not speak: exit 3, names the entry and the OpenAI-compatible way', async () => {
+    const list = [
+      { model: 'gpt-4', api_key: 'sk-secret-in-config' },
+      { model: 'claude-3-5-sonnet', api_type: 'anthropic', api_key: 'sk-secret-in-config' },
+    ];
+    const stderr = await expectFailure(
+      [],
+      { OAI_CONFIG_LIST: JSON.stringify(list) },
+      3,
+      /Entry 1 \(claude-3-5-sonnet\) of the file .*OAI_CONFIG_LIST has "api_type": "anthropic"/,
+    );
+    expect(stderr).toContain('"base_url": "https://api.anthropic.com/v1/"');
+  });
+
   it('a port in use: exit 4, says to choose another', async () => {
     const blocker: Server = createServer();
     await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));

@@ -1,13 +1,18 @@
 import { describe, expect, it } from 'vitest';
 import { LlmError } from '../../src/errors.js';
-import type { IOStream } from '../../src/io/iostream.js';
+import type { ChatModelSink } from '../../src/llm/chat-model.js';
 import { ChatStreamReader } from '../../src/llm/chat-stream.js';
 import type { AgentEvent } from '../../src/protocol/events.js';
 
+/** A reader whose sink keeps what it relays as the events LlmClient would send. */
 function reader(maxEventSize?: number): { stream: ChatStreamReader; events: AgentEvent[] } {
   const events: AgentEvent[] = [];
-  const io: IOStream = { print() {}, input: () => Promise.resolve(''), send: (event) => void events.push(event) };
-  return { stream: new ChatStreamReader(io, maxEventSize), events };
+  const sink: ChatModelSink = {
+    start() {},
+    content: (text) => void events.push({ type: 'stream', content: { content: text } }),
+    reasoning: (text) => void events.push({ type: 'reasoning', content: { content: text } }),
+  };
+  return { stream: new ChatStreamReader(sink, maxEventSize), events };
 }
 
 const PIECE = 64 * 1024;
@@ -37,6 +42,25 @@ describe('ChatStreamReader', () => {
       { type: 'stream', content: { content: 'héllo ✓' } },
     ]);
     expect(stream).toMatchObject({ content: 'héllo ✓', deltas: 2, finishReason: 'stop', model: 'm', done: true });
+  });
+
+  it('relays reasoning apart from content, once when a server sends it under both names', () => {
+    const { stream, events } = reader();
+    stream.push(
+      Buffer.from(
+        `data: ${chunk({ role: 'assistant', content: null, reasoning_content: '' })}\n\n` +
+          `data: ${chunk({ content: null, reasoning_content: 'think', reasoning: 'think' })}\n\n` +
+          `data: ${chunk({ reasoning: ' more' })}\n\n` +
+          `data: ${chunk({ content: 'Answer', reasoning_content: null, reasoning: null })}\n\n` +
+          `data: ${chunk({}, 'stop')}\n\n`,
+      ),
+    );
+    expect(events).toEqual([
+      { type: 'reasoning', content: { content: 'think' } },
+      { type: 'reasoning', content: { content: ' more' } },
+      { type: 'stream', content: { content: 'Answer' } },
+    ]);
+    expect(stream).toMatchObject({ content: 'Answer', deltas: 1, finishReason: 'stop' });
   });
 
   it('throws LlmError on an error event and on data that is not JSON', () => {

@@ -8,6 +8,8 @@ import {
   configListFromJson,
   describeConfig,
   filterConfig,
+  loadConfigList,
+  noEntryMatches,
   type LlmConfigEntry,
 } from '../../src/llm/config-list.js';
 
@@ -104,12 +106,18 @@ describe('configListFromJson', () => {
     expect(noModel.message).toContain('"model"');
   });
 
-  it('CONFIG_EMPTY says the filter and the models that are in the list', () => {
-    const error = configError(() =>
-      configListFromJson('L', { env: { L: JSON.stringify(LIST) }, filterDict: { tags: ['gpt-5'] } }),
-    );
+  it('returns [] when the filter matches no entry, as AutoGen does', () => {
+    expect(configListFromJson('L', { env: { L: JSON.stringify(LIST) }, filterDict: { tags: ['gpt-5'] } })).toEqual([]);
+  });
+
+  it("noEntryMatches (serve's error for that case) says the filter and the models that are in the list", () => {
+    const { list, source } = loadConfigList('L', { env: { L: JSON.stringify(LIST) } });
+    expect(source).toBe('the environment variable L');
+    const error = configError(() => {
+      throw noEntryMatches(list, { tags: ['gpt-5'], api_key: SECRET }, source);
+    });
     expect(error.code).toBe('CONFIG_EMPTY');
-    expect(error.message).toContain('{"tags":["gpt-5"]}');
+    expect(error.message).toContain('{"tags":["gpt-5"],"api_key":"***"}');
     expect(error.message).toContain('#0 gpt-4 (tags: gpt4, openai)');
     expect(error.message).toContain('#2 llama3');
   });
@@ -157,6 +165,106 @@ describe('configFromEnv and describeConfig', () => {
     expect(describeConfig({ model: 'gpt-4', api_key: SECRET })).toBe('gpt-4 @ https://api.openai.com/v1');
     expect(describeConfig({ model: 'm', base_url: 'http://user:pw@host:8000/v1?key=abc' })).toBe(
       'm @ http://host:8000/v1',
+    );
+  });
+
+  it('describes an Azure entry by its endpoint, and an entry with its own model_client as in-process', () => {
+    const azure = { model: 'gpt-4o', api_type: 'azure', api_version: '2024-10-21', api_key: SECRET };
+    expect(describeConfig({ ...azure, base_url: 'https://res.openai.azure.com/' })).toBe(
+      'gpt-4o @ https://res.openai.azure.com (azure)',
+    );
+    expect(describeConfig({ ...azure, azure_endpoint: 'https://other.openai.azure.com' })).toBe(
+      'gpt-4o @ https://other.openai.azure.com (azure)',
+    );
+    const model_client = { complete: () => Promise.reject(new Error('unused')) };
+    expect(describeConfig({ model: 'agentws-demo', model_client })).toBe('agentws-demo (in-process)');
+  });
+
+  it('refuses a model_client that is not a ChatModel, naming the entry', () => {
+    const error = configError(() =>
+      loadConfigList('L', { env: { L: JSON.stringify([{ model: 'm', model_client: 'DemoClient' }]) } }),
+    );
+    expect(error.message).toBe(
+      'Entry 0 (m) of the config list in the environment variable L: "model_client" must be a ChatModel ' +
+        '(an object with a complete(request) method).',
+    );
+  });
+});
+
+// AutoGen 0.2's test/oai/test_utils.py, ported: the same sample and the same expectations.
+describe("AutoGen's test_utils.py", () => {
+  const JSON_SAMPLE = `
+[
+    {
+        "model": "gpt-3.5-turbo",
+        "api_type": "openai",
+        "tags": ["gpt35"]
+    },
+    {
+        "model": "gpt-4",
+        "api_type": "openai",
+        "tags": ["gpt4"]
+    },
+    {
+        "model": "gpt-35-turbo-v0301",
+        "tags": ["gpt-3.5-turbo", "gpt35_turbo"],
+        "api_key": "Your Azure OAI API Key",
+        "base_url": "https://deployment_name.openai.azure.com",
+        "api_type": "azure",
+        "api_version": "2024-02-01"
+    },
+    {
+        "model": "gpt",
+        "api_key": "not-needed",
+        "base_url": "http://localhost:1234/v1"
+    }
+]
+`;
+  const JSON_SAMPLE_DICT = JSON.parse(JSON_SAMPLE) as LlmConfigEntry[];
+
+  it.each([
+    { filterDict: { tags: ['gpt35', 'gpt4'] }, exclude: false, expected: JSON_SAMPLE_DICT.slice(0, 2) },
+    { filterDict: { tags: ['gpt35', 'gpt4'] }, exclude: true, expected: JSON_SAMPLE_DICT.slice(2, 4) },
+    { filterDict: { api_type: 'azure', api_version: '2024-02-01' }, exclude: false, expected: [JSON_SAMPLE_DICT[2]] },
+  ])('test_filter_config %#', ({ filterDict, exclude, expected }) => {
+    expect(filterConfig(JSON_SAMPLE_DICT, filterDict, exclude)).toEqual(expected);
+  });
+
+  it('test_config_list_from_json', () => {
+    const file = writeConfig('test_config_list_from_json', JSON_SAMPLE);
+    const configList = configListFromJson(file, { env: {} });
+    expect(configList).toHaveLength(JSON_SAMPLE_DICT.length);
+    configList.forEach((config, i) => {
+      for (const key of Object.keys(config)) expect(config[key]).toEqual(JSON_SAMPLE_DICT[i]![key]);
+    });
+
+    const env: NodeJS.ProcessEnv = { config_list_test: JSON_SAMPLE };
+    const configList2 = configListFromJson('config_list_test', { env });
+    expect(configList2).toEqual(configList);
+
+    // The env variable is set to a file path with folder name inside.
+    const configList3 = configListFromJson(file, { env, filterDict: { model: ['gpt', 'gpt-4', 'gpt-4-32k'] } });
+    expect(configList3.every((config) => ['gpt-4', 'gpt'].includes(config.model))).toBe(true);
+    expect(configList3.map((config) => config.model)).toEqual(['gpt-4', 'gpt']);
+    delete env.config_list_test;
+
+    // Using the `fileLocation` parameter; no entry matches this filter: [] (agentws threw CONFIG_EMPTY before).
+    const configList4 = configListFromJson(path.basename(file), {
+      fileLocation: path.dirname(file),
+      filterDict: { model: ['gpt4', 'gpt-4-32k'] },
+      env,
+    });
+    expect(configList4.every((config) => ['gpt4', 'gpt-4-32k'].includes(config.model))).toBe(true);
+    expect(configList4).toEqual([]);
+
+    // The env variable is set to a file path.
+    const tempName = writeConfig('test_config_list_from_json_5', JSON.stringify(configList, null, 4));
+    env.config_list_test = tempName;
+    expect(configListFromJson('config_list_test', { env })).toEqual(configList2);
+
+    // An error is thrown when the config list is missing (AutoGen: FileNotFoundError).
+    expect(() => configListFromJson('OAI_CONFIG_LIST.missing', { env: {} })).toThrow(
+      expect.objectContaining({ code: 'CONFIG_NOT_FOUND' }),
     );
   });
 });

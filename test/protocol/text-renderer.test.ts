@@ -88,6 +88,27 @@ describe('renderText (AutoGen 0.2 format)', () => {
     ]);
   });
 
+  it("renders the code execution lines as AutoGen 0.2 prints them (AG2's event tests' strings)", () => {
+    const block = { code: 'print("hello world")', language: 'python', code_block_count: 0, recipient: 'b' };
+    expect(renderText({ type: 'execute_code_block', content: block }, { color: true })).toEqual([
+      '\x1b[31m\n>>>>>>>> EXECUTING CODE BLOCK 0 (inferred language is python)...\x1b[0m\n',
+    ]);
+    const reply = (languages: string[]) =>
+      renderText(
+        {
+          type: 'generate_code_execution_reply',
+          content: { code_block_languages: languages, sender: 'a', recipient: 'b' },
+        },
+        { color: true },
+      );
+    expect(reply(['python'])).toEqual([
+      '\x1b[31m\n>>>>>>>> EXECUTING CODE BLOCK (inferred language is python)...\x1b[0m\n',
+    ]);
+    expect(reply(['python', 'python'])).toEqual([
+      '\x1b[31m\n>>>>>>>> EXECUTING 2 CODE BLOCKS (inferred languages are [python, python])...\x1b[0m\n',
+    ]);
+  });
+
   it('sends the input prompt raw, and nothing for events without a text form', () => {
     expect(
       renderText({ type: 'input_request', content: { id: '1', prompt: 'May I?', password: false, timeout_ms: null } }),

@@ -48,30 +48,36 @@ describe('SessionLog', () => {
 });
 
 describe('MemorySessionStore', () => {
-  it('keeps an ended session for the keep time, then says expired rather than unknown', async () => {
+  /** A sink that records what the store hands on. */
+  function recordingSink(): { frames: string[]; durable: (frame: string) => void; failed: () => void } {
+    const frames: string[] = [];
+    return { frames, durable: (frame) => frames.push(frame), failed: () => {} };
+  }
+
+  it('hands each frame on as it is stored, keeps an ended session for the keep time, then says expired', async () => {
     const store = new MemorySessionStore({ maxLogBytes: 1024 });
-    store.create('s1', Buffer.alloc(32));
-    store.append('s1', 1, 'one');
-    expect(store.read('s1', 0)).toEqual({ status: 'ok', frames: ['one'], lastSeq: 1 });
-    store.end('s1', 0);
-    expect(store.get('s1')).toBeUndefined();
-    expect(store.read('s1', 0)).toEqual({ status: 'expired' });
-    expect(store.read('nobody', 0)).toEqual({ status: 'unknown' });
-    store.close();
+    const sink = recordingSink();
+    const writer = store.create('s1', Buffer.alloc(32), sink);
+    writer.append(1, 'one');
+    expect(sink.frames).toEqual(['one']);
+    await writer.flushed();
+    expect(await store.read('s1', 0)).toEqual({ status: 'ok', frames: ['one'], lastSeq: 1 });
+    expect((await store.get('s1'))?.state).toBe('live');
+    writer.end(0);
+    expect(await store.get('s1')).toBeUndefined();
+    expect(await store.read('s1', 0)).toEqual({ status: 'expired' });
+    expect(await store.read('nobody', 0)).toEqual({ status: 'unknown' });
+    await store.close();
   });
 
-  it('deletes a discarded session at once, and remembers a bounded number of expired ids', () => {
+  it('deletes a discarded session at once, and remembers a bounded number of expired ids', async () => {
     const store = new MemorySessionStore({ maxExpired: 2 });
-    for (const id of ['a', 'b', 'c']) {
-      store.create(id, Buffer.alloc(32));
-      store.end(id, 0);
-    }
-    expect(store.read('a', 0)).toEqual({ status: 'unknown' });
-    expect(store.read('c', 0)).toEqual({ status: 'expired' });
-    store.create('d', Buffer.alloc(32));
-    store.delete('d');
-    expect(store.read('d', 0)).toEqual({ status: 'unknown' });
+    for (const id of ['a', 'b', 'c']) store.create(id, Buffer.alloc(32), recordingSink()).end(0);
+    expect(await store.read('a', 0)).toEqual({ status: 'unknown' });
+    expect(await store.read('c', 0)).toEqual({ status: 'expired' });
+    store.create('d', Buffer.alloc(32), recordingSink()).discard();
+    expect(await store.read('d', 0)).toEqual({ status: 'unknown' });
     expect(store.size).toBe(0);
-    store.close();
+    await store.close();
   });
 });

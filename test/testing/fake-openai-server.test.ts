@@ -285,3 +285,40 @@ describe('splitTokens', () => {
     expect(splitTokens('')).toEqual([]);
   });
 });
+
+describe("startFakeOpenAI speaking Azure OpenAI's scheme", () => {
+  const azure = (server: FakeOpenAI, body: object) =>
+    fetch(`${server.url}/openai/deployments/gpt-4o/chat/completions?api-version=2024-10-21`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'api-key': 'azure-key' },
+      body: JSON.stringify(body),
+    });
+
+  it("opens a stream with Azure's prompt-filter chunk (no choices), then streams as OpenAI does", async () => {
+    const server = await start({ replies: [{ content: 'Hi there' }] });
+    const data = sseData(await (await azure(server, { model: 'gpt-4o', messages, stream: true })).text());
+    const first = JSON.parse(data[0]!) as Chunk & { prompt_filter_results: unknown[] };
+    expect(first).toMatchObject({ choices: [], id: '', model: '', object: '' });
+    expect(first.prompt_filter_results).toEqual([
+      expect.objectContaining({ prompt_index: 0, content_filter_results: expect.any(Object) }),
+    ]);
+    const tokens = data
+      .slice(1, -1)
+      .map((d) => JSON.parse(d) as Chunk)
+      .flatMap((chunk) => chunk.choices.map((choice) => (choice.delta as { content?: string }).content ?? ''));
+    expect(tokens.join('')).toBe('Hi there');
+    expect(server.requests[0]).toMatchObject({
+      path: '/openai/deployments/gpt-4o/chat/completions',
+      azure: { deployment: 'gpt-4o', apiVersion: '2024-10-21' },
+    });
+  });
+
+  it('adds prompt_filter_results to a whole response, and records no azure field for OpenAI requests', async () => {
+    const server = await start({ replies: [{ content: 'Whole' }, { content: 'Plain' }] });
+    const body = (await (await azure(server, { model: 'gpt-4o', messages })).json()) as Record<string, unknown>;
+    expect(body.prompt_filter_results).toHaveLength(1);
+    const plain = (await (await post(server, { model: 'gpt-4o', messages })).json()) as Record<string, unknown>;
+    expect(plain).not.toHaveProperty('prompt_filter_results');
+    expect(server.requests[1]).not.toHaveProperty('azure');
+  });
+});

@@ -293,7 +293,9 @@ describe.skipIf(noBrowserReason !== undefined)(
       expect((await endState(page)).reason).toBe('completed');
       const { id } = await saved(page);
       // The ended run is kept for the resume window, then forgotten.
-      await expect.poll(() => server.endpoint.options.store.read(id, 0).status, { timeout: 10_000 }).toBe('expired');
+      await expect
+        .poll(async () => (await server.endpoint.options.store.read(id, 0)).status, { timeout: 10_000 })
+        .toBe('expired');
 
       await page.reload();
       const end = await endState(page);
@@ -320,8 +322,8 @@ describe.skipIf(noBrowserReason !== undefined)(
       // The tab writes down the last seq it showed within half a second; the run is held until it has.
       const { id } = await saved(page);
       const { store } = server.endpoint.options;
-      expect(store.read(id, 0).status).toBe('evicted');
-      const log = store.read(id, Number.MAX_SAFE_INTEGER);
+      expect((await store.read(id, 0)).status).toBe('evicted');
+      const log = await store.read(id, Number.MAX_SAFE_INTEGER);
       if (log.status !== 'ok') throw new Error(`the session's log: ${log.status}`);
       await expect.poll(async () => (await saved(page)).lastSeq).toBe(log.lastSeq);
 

@@ -1,0 +1,324 @@
+import { randomUUID } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { StoreError } from '../errors.js';
+import type {
+  DurableSink,
+  FollowNote,
+  LogRead,
+  RunCommand,
+  SessionRecord,
+  SessionStore,
+  SessionWriter,
+} from './session-store.js';
+import { describeRedisUrl, parseRedisUrl } from './redis-url.js';
+import { WriteBatcher } from './write-batcher.js';
+import { parseCommand, parseNote, parsePending } from './store-messages.js';
+
+/** Options of {@link RedisSessionStore}. */
+export interface RedisSessionStoreOptions {
+  /** Prefix of every key, so that several deployments can share one Redis. ['agentws:'] */
+  keyPrefix?: string;
+  /** Events kept per session's Stream (`XADD … MAXLEN ~`); older ones are trimmed (a resume then fails). [100000] */
+  maxLogEvents?: number;
+  /** Characters of frames held while Redis is away; past it, the sessions writing them end. [16 Mi] */
+  maxUnstoredBytes?: number;
+  /** How long Redis may be away before the sessions with frames not yet stored end, in ms. [10 s] */
+  unavailableMs?: number;
+  /**
+   * How long a live session's keys live without being refreshed, in ms: the keys of a session whose process died
+   * without ending it go away after this. Refreshed every third of it while the run goes on. [1 h]
+   */
+  liveTtlMs?: number;
+  /** How long a late resume of a dropped session is told `expired` rather than `unknown`, in ms. [24 h] */
+  tombstoneMs?: number;
+  /** How long connecting may take at start, in ms. [5 s] */
+  connectTimeoutMs?: number;
+  /** Told once when the connection to Redis is lost, and once when it is back. [nothing is told] */
+  logger?: { warn(message: string): void; info(message: string): void };
+}
+
+const DEFAULTS = {
+  keyPrefix: 'agentws:',
+  maxLogEvents: 100_000,
+  maxUnstoredBytes: 16 * 1024 * 1024,
+  unavailableMs: 10_000,
+  liveTtlMs: 60 * 60 * 1000,
+  tombstoneMs: 24 * 60 * 60 * 1000,
+  connectTimeoutMs: 5_000,
+};
+
+type Resolved = typeof DEFAULTS & Pick<RedisSessionStoreOptions, 'logger'>;
+
+/** A stream entry as ioredis returns it: `[id, [field, value, …]]`. */
+type StreamEntry = [string, string[]];
+
+/** The seq of a log entry: entries are added with the id `0-<seq>`, so the id says the seq. */
+function seqOf(entry: StreamEntry): number {
+  return Number(entry[0].slice(2));
+}
+
+/**
+ * Sessions on Redis, so they outlive their process and any instance can resume any of them. Per session: a hash of
+ * its metadata (state, owner instance, the SHA-256 of the resume token — never the token), a Stream of its frames
+ * (added with the id `0-<seq>`, bounded with `MAXLEN ~`), and after it ended a small tombstone key. Keys are
+ * `<prefix>{<session id>}:meta|log|gone` (one hash slot per session, for Redis Cluster).
+ *
+ * Writes of one tick are pipelined in one round trip ({@link WriteBatcher}); a frame goes on to clients only once
+ * Redis acknowledged its batch. While Redis is away frames wait, bounded by `maxUnstoredBytes` and `unavailableMs`;
+ * past either, the sessions whose frames wait are told the store failed.
+ * @example const store = await RedisSessionStore.connect('redis://127.0.0.1:6379/0');
+ */
+export class RedisSessionStore implements SessionStore {
+  /** A random id for this process, kept as the owner of the sessions it runs. */
+  readonly instanceId = randomUUID();
+  /** The Redis URL without its password, for messages. */
+  readonly where: string;
+  readonly #redis: Redis;
+  /** The connection in subscriber mode: commands for the runs here, notes for the connections following runs elsewhere. */
+  readonly #subscriber: Redis;
+  readonly #channels = new Map<string, Set<(message: string) => void>>();
+  readonly #options: Resolved;
+  readonly #batcher: WriteBatcher;
+  readonly #live = new Set<string>();
+  readonly #refresh: NodeJS.Timeout;
+
+  private constructor(redis: Redis, subscriber: Redis, where: string, options: Resolved) {
+    this.#redis = redis;
+    this.#subscriber = subscriber;
+    subscriber.on('error', () => {}); // the main connection reports outages; ioredis resubscribes once back
+    subscriber.on('message', (channel: string, message: string) => {
+      for (const listener of this.#channels.get(channel) ?? []) listener(message);
+    });
+    this.where = where;
+    this.#options = options;
+    this.#batcher = new WriteBatcher(redis, options);
+    this.#refresh = setInterval(() => this.#refreshLive(), Math.max(1_000, options.liveTtlMs / 3));
+    this.#refresh.unref();
+    let lost = false;
+    redis.on('error', (error: Error) => {
+      if (lost) return;
+      lost = true;
+      options.logger?.warn(`lost the connection to Redis at ${where} (${error.message}); retrying`);
+    });
+    redis.on('ready', () => {
+      if (!lost) return;
+      lost = false;
+      options.logger?.info(`Redis at ${where} answers again`);
+    });
+  }
+
+  /**
+   * Connects to Redis at `url` (`redis://[user:password@]host[:port][/db]`, or `rediss://` for TLS) and checks that
+   * it answers. Throws {@link StoreError} `STORE_UNAVAILABLE` saying what failed when it does not.
+   */
+  static async connect(url: string, options: RedisSessionStoreOptions = {}): Promise<RedisSessionStore> {
+    const resolved: Resolved = { ...DEFAULTS, ...options };
+    const target = parseRedisUrl(url);
+    const where = describeRedisUrl(target);
+    const redis = new Redis({
+      ...target.options,
+      lazyConnect: true,
+      connectTimeout: resolved.connectTimeoutMs,
+      // Commands fail at once while Redis is away: the batcher keeps the frames, bounded, and retries them.
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 0,
+      retryStrategy: (times) => Math.min(times * 100, 1_000),
+    });
+    let lastError: unknown;
+    const onError = (error: unknown): void => {
+      lastError = error;
+    };
+    redis.on('error', onError);
+    // Subscriptions wait for Redis rather than fail: ioredis subscribes them again after a reconnect.
+    const subscriber = redis.duplicate({ enableOfflineQueue: true, maxRetriesPerRequest: null, lazyConnect: true });
+    try {
+      await redis.connect();
+      await redis.ping();
+      await subscriber.connect();
+    } catch (error) {
+      redis.disconnect();
+      subscriber.disconnect();
+      const reason = (lastError ?? error) instanceof Error ? ((lastError ?? error) as Error).message : String(error);
+      throw new StoreError(
+        'STORE_UNAVAILABLE',
+        `Cannot reach Redis at ${where} (${reason}). Start Redis there, or fix --store / AGENTWS_STORE.`,
+        { cause: error },
+      );
+    }
+    return new RedisSessionStore(redis, subscriber, where, resolved);
+  }
+
+  /** The keys of a session. */
+  keys(id: string): { meta: string; log: string; gone: string; commands: string; notes: string } {
+    const base = `${this.#options.keyPrefix}{${id}}`;
+    return {
+      meta: `${base}:meta`,
+      log: `${base}:log`,
+      gone: `${base}:gone`,
+      /** Pub/sub channel: client frames for the run, from any instance. */
+      commands: `${base}:commands`,
+      /** Pub/sub channel: notes for connections following the run from other instances. */
+      notes: `${base}:notes`,
+    };
+  }
+
+  /** Resolves when Redis answers a PING now; rejects with `STORE_UNAVAILABLE` when it does not. */
+  async ping(): Promise<void> {
+    await this.#call(() => this.#redis.ping());
+  }
+
+  create(id: string, tokenHash: Buffer, sink: DurableSink): SessionWriter {
+    const keys = this.keys(id);
+    const { liveTtlMs, maxLogEvents, tombstoneMs } = this.#options;
+    const writer = this.#batcher.writer(sink);
+    writer.announce = (lastSeq) => ['publish', keys.notes, JSON.stringify({ type: 'stored', lastSeq })];
+    this.#live.add(id);
+    const onCommand = (message: string): void => {
+      const command = parseCommand(message);
+      if (command) sink.command?.(command);
+    };
+    this.#subscribe(keys.commands, onCommand).catch(() => {}); // resubscribed by ioredis once Redis is back
+    const stop = (): void => {
+      this.#live.delete(id);
+      this.#unsubscribe(keys.commands, onCommand);
+    };
+    writer.command(['hset', keys.meta, 'token_hash', tokenHash.toString('hex'), 'state', 'live'], 0);
+    writer.command(['hset', keys.meta, 'owner', this.instanceId, 'created', String(Date.now())], 0);
+    writer.command(['pexpire', keys.meta, String(liveTtlMs)], 0);
+    let first = true;
+    return {
+      append: (seq, frame) => {
+        writer.append(['xadd', keys.log, 'MAXLEN', '~', String(maxLogEvents), `0-${seq}`, 'f', frame], frame, seq);
+        if (first) {
+          first = false;
+          writer.command(['pexpire', keys.log, String(liveTtlMs)], 0);
+        }
+      },
+      flushed: () => writer.flushed(),
+      pending: (ids) => writer.command(['hset', keys.meta, 'pending', JSON.stringify(ids)], 0),
+      taken: (view) => writer.command(['publish', keys.notes, JSON.stringify({ type: 'taken', view })], 0),
+      end: (keepMs, closeCode = 1000) => {
+        stop();
+        writer.command(['hset', keys.meta, 'state', 'ended', 'close_code', String(closeCode)], 0);
+        if (keepMs > 0) {
+          writer.command(['pexpire', keys.meta, String(keepMs)], 0);
+          writer.command(['pexpire', keys.log, String(keepMs)], 0);
+        } else writer.command(['del', keys.meta, keys.log], 0);
+        writer.command(['set', keys.gone, '1', 'PX', String(Math.max(keepMs, 0) + tombstoneMs)], 0);
+        writer.command(['publish', keys.notes, JSON.stringify({ type: 'ended', closeCode })], 0);
+      },
+      discard: () => {
+        stop();
+        writer.command(['del', keys.meta, keys.log], 0);
+      },
+    };
+  }
+
+  async get(id: string): Promise<SessionRecord | undefined> {
+    const meta = await this.#call(() => this.#redis.hgetall(this.keys(id).meta));
+    if (meta.token_hash === undefined) return undefined;
+    const record: SessionRecord = {
+      id,
+      tokenHash: Buffer.from(meta.token_hash, 'hex'),
+      state: meta.state === 'ended' ? 'ended' : 'live',
+      pendingInputs: parsePending(meta.pending),
+    };
+    if (meta.close_code !== undefined) record.closeCode = Number(meta.close_code);
+    return record;
+  }
+
+  async follow(id: string, listener: (note: FollowNote) => void): Promise<() => void> {
+    const channel = this.keys(id).notes;
+    const onNote = (message: string): void => {
+      const note = parseNote(message);
+      if (note) listener(note);
+    };
+    await this.#subscribe(channel, onNote);
+    return () => this.#unsubscribe(channel, onNote);
+  }
+
+  command(id: string, command: RunCommand): void {
+    // Fire and forget: a command lost while Redis is away is like one lost in a dropped connection (the client
+    // sends its answers again from `pending_inputs` when it resumes).
+    this.#redis.publish(this.keys(id).commands, JSON.stringify(command)).catch(() => {});
+  }
+
+  async read(id: string, after: number): Promise<LogRead> {
+    const keys = this.keys(id);
+    const results = await this.#call(() =>
+      this.#redis
+        .multi()
+        .exists(keys.meta)
+        .xrange(keys.log, `(0-${Math.max(0, Math.floor(after))}`, '+')
+        .xrevrange(keys.log, '+', '-', 'COUNT', 1)
+        .exists(keys.gone)
+        .exec(),
+    );
+    if (!results) throw new StoreError('STORE_UNAVAILABLE', 'Redis aborted a read of the session log.');
+    for (const [error] of results) if (error) throw new StoreError('STORE_UNAVAILABLE', error.message);
+    const [exists, entries, last, gone] = results.map(([, value]) => value) as [
+      number,
+      StreamEntry[],
+      StreamEntry[],
+      number,
+    ];
+    if (exists === 0) return { status: gone === 1 ? 'expired' : 'unknown' };
+    const lastSeq = last[0] ? seqOf(last[0]) : 0;
+    const first = entries[0];
+    if (after < lastSeq && (first === undefined || seqOf(first) !== Math.max(0, after) + 1)) {
+      return { status: 'evicted' };
+    }
+    return { status: 'ok', frames: entries.map(([, fields]) => fields[1] ?? ''), lastSeq };
+  }
+
+  /** Stores what waits (for up to `unavailableMs`), then closes the connections. */
+  async close(): Promise<void> {
+    clearInterval(this.#refresh);
+    await this.#batcher.drain(this.#options.unavailableMs);
+    this.#channels.clear();
+    this.#subscriber.disconnect();
+    await this.#redis.quit().catch(() => this.#redis.disconnect());
+  }
+
+  /** Resolves once Redis confirmed the subscription (at once when the channel has listeners already). */
+  async #subscribe(channel: string, listener: (message: string) => void): Promise<void> {
+    let listeners = this.#channels.get(channel);
+    if (listeners) {
+      listeners.add(listener);
+      return;
+    }
+    listeners = new Set([listener]);
+    this.#channels.set(channel, listeners);
+    await this.#subscriber.subscribe(channel);
+  }
+
+  #unsubscribe(channel: string, listener: (message: string) => void): void {
+    const listeners = this.#channels.get(channel);
+    if (!listeners?.delete(listener) || listeners.size > 0) return;
+    this.#channels.delete(channel);
+    this.#subscriber.unsubscribe(channel).catch(() => {});
+  }
+
+  /** Keeps the keys of live sessions from expiring while their runs go on (see `liveTtlMs`). */
+  #refreshLive(): void {
+    const ttl = String(this.#options.liveTtlMs);
+    const pipeline = this.#redis.pipeline();
+    for (const id of this.#live) {
+      const keys = this.keys(id);
+      pipeline.pexpire(keys.meta, ttl).pexpire(keys.log, ttl);
+    }
+    if (pipeline.length > 0) void pipeline.exec().catch(() => {});
+  }
+
+  async #call<T>(read: () => Promise<T>): Promise<T> {
+    try {
+      return await read();
+    } catch (error) {
+      if (error instanceof StoreError) throw error;
+      const reason = error instanceof Error ? error.message : String(error);
+      throw new StoreError('STORE_UNAVAILABLE', `Redis at ${this.where} did not answer (${reason}).`, {
+        cause: error,
+      });
+    }
+  }
+}
