@@ -6,6 +6,8 @@ import { z } from 'zod';
 import {
   AssistantAgent,
   ConversableAgent,
+  GroupChat,
+  GroupChatManager,
   UserProxyAgent,
   createTool,
   initiateChats,
@@ -20,7 +22,7 @@ import { startFakeOpenAI, type FakeOpenAI } from '../../src/testing/index.js';
 import { CapturingIOStream } from './capturing-iostream.js';
 
 // AutoGen 0.2.40's test/agentchat/test_chats.py, ported: the fake model answers where AutoGen asked OpenAI, so the
-// carryover each chat gets can be checked to the character. The group chat cases belong to the group chat's tests.
+// carryover each chat gets can be checked to the character.
 
 let fake: FakeOpenAI;
 
@@ -69,6 +71,106 @@ describe('test_chats.py (AutoGen 0.2)', () => {
     const user = new UserProxyAgent({ name: 'user', humanInputMode: 'NEVER' });
     await run(() => user.send('What is the capital of France?', assistant));
     expect(assistant.chatMessagesForSummary(user)).toHaveLength(1);
+  });
+
+  it('test_chats_group (AutoGen 0.2)', async () => {
+    // AutoGen only prints the results; here the fake model answers each request (the managers' 'auto' selections
+    // included) and the results are checked. The code execution configs are AutoGen's, in a folder of the test's.
+    const workDir = mkdtempSync(path.join(tmpdir(), 'agentws-test-chats-group-'));
+    try {
+      const financialTasks = ['What are the full names of NVDA and TESLA.', 'Give lucky numbers for them.'];
+      const writingTasks = ['Make a joke.'];
+      const coding = { lastNMessages: 1, workDir, useDocker: false } as const;
+      const endsWithTerminate = (x: HistoryMessage) => (x.content ?? '').trimEnd().endsWith('TERMINATE');
+      fake.enqueue(
+        { content: 'NVIDIA Corporation and Tesla, Inc.' }, // Financial_assistant, chat 1
+        { content: 'Financial_assistant' }, // Research_manager's selection
+        { content: 'NVDA: 7, TSLA: 3.' }, // Financial_assistant
+        { content: 'Critic' }, // Research_manager's selection
+        { content: 'Lucky numbers given, no source needed. TERMINATE' }, // Critic
+        { content: 'Lucky numbers: 7 for NVDA, 3 for TSLA.' }, // Research_manager's reflection
+        { content: 'Writer' }, // Writing_manager's selection
+        { content: 'Why did the GPU blush? It saw the Tesla undress its battery. TERMINATE' }, // Writer
+      );
+
+      const userProxy = new UserProxyAgent({
+        name: 'User_proxy',
+        systemMessage: 'A human admin.',
+        humanInputMode: 'NEVER',
+        codeExecutionConfig: coding,
+        isTerminationMsg: endsWithTerminate,
+      });
+      const financialAssistant = new AssistantAgent({ name: 'Financial_assistant', llmConfig: llmConfig() });
+      const writer = new AssistantAgent({
+        name: 'Writer',
+        llmConfig: llmConfig(),
+        systemMessage: 'You are a professional writer. Reply "TERMINATE" in the end when everything is done.',
+      });
+      const critic = new AssistantAgent({
+        name: 'Critic',
+        systemMessage: 'Critic. Double check plan, claims, code from other agents and provide feedback.',
+        llmConfig: llmConfig(),
+      });
+      const groupchat1 = new GroupChat({ agents: [userProxy, financialAssistant, critic], messages: [], maxRound: 3 });
+      const groupchat2 = new GroupChat({ agents: [userProxy, writer, critic], messages: [], maxRound: 3 });
+      const manager1 = new GroupChatManager({
+        groupchat: groupchat1,
+        name: 'Research_manager',
+        llmConfig: llmConfig(),
+        codeExecutionConfig: coding,
+        isTerminationMsg: findTerminate,
+      });
+      const manager2 = new GroupChatManager({
+        groupchat: groupchat2,
+        name: 'Writing_manager',
+        llmConfig: llmConfig(),
+        codeExecutionConfig: coding,
+        isTerminationMsg: findTerminate,
+      });
+      const user = new UserProxyAgent({
+        name: 'User',
+        humanInputMode: 'NEVER',
+        isTerminationMsg: endsWithTerminate,
+        codeExecutionConfig: coding,
+      });
+
+      const { result: chatRes } = await run(() =>
+        user.initiateChats([
+          { recipient: financialAssistant, message: financialTasks[0], summaryMethod: 'last_msg', maxTurns: 1 },
+          { recipient: manager1, message: financialTasks[1], summaryMethod: 'reflection_with_llm' },
+          { recipient: manager2, message: writingTasks[0] },
+        ]),
+      );
+
+      const chatWManager = chatRes.at(-1)!;
+      // User is in neither group: a manager passes the group's messages to its agents only, so User's history with
+      // it, and the 'last_msg' summary, hold User's own message, as in AutoGen.
+      const jokeTask =
+        'Make a joke.\nContext: \nNVIDIA Corporation and Tesla, Inc.\nLucky numbers: 7 for NVDA, 3 for TSLA.';
+      expect(chatWManager.chatHistory.map((m) => m.content)).toEqual([jokeTask]);
+      expect(chatWManager.summary).toBe(jokeTask);
+      const managerReason = (name: string) => `Termination message condition on the GroupChatManager '${name}' met`;
+      expect(chatRes.map((r) => r.terminationReason)).toEqual([
+        'Maximum turns (1) reached',
+        managerReason('Research_manager'),
+        managerReason('Writing_manager'),
+      ]);
+      expect(Object.keys(chatWManager.cost.models)).toEqual(['gpt-3.5-turbo']);
+
+      const manager2Res = user.getChatResults(-1);
+      const allRes = user.getChatResults();
+      expect(manager2Res).toEqual(chatWManager);
+      expect(allRes[0]!.humanInput).toEqual([]);
+      expect(allRes[1]!.summary).toBe('Lucky numbers: 7 for NVDA, 3 for TSLA.');
+      expect(groupchat1.messages.map((m) => m.name)).toEqual(['User', 'Financial_assistant', 'Critic']);
+      expect(groupchat2.messages.map((m) => [m.name, m.content])).toEqual([
+        ['User', jokeTask],
+        ['Writer', 'Why did the GPU blush? It saw the Tesla undress its battery. TERMINATE'],
+      ]);
+      expect(fake.requests).toHaveLength(8);
+    } finally {
+      rmSync(workDir, { recursive: true, force: true });
+    }
   });
 
   it('test_chats (AutoGen 0.2)', async () => {
