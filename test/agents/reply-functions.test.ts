@@ -119,6 +119,36 @@ describe('the reply function list', () => {
     expect(b.lastMessage(a)).toEqual({ role: 'user', content: 'structured', name: 'custom' });
   });
 
+  it("may say why it ends the conversation: the chat's terminationReason, else 'no reply'", async () => {
+    const a = agent('a');
+    const b = agent('b');
+    a.registerReply(b, () => ({ final: true, reply: null, terminationReason: 'The budget is spent' }));
+    const { io, result } = await run(() => b.initiateChat(a, { message: 'hi' }));
+    expect(result.terminationReason).toBe('The budget is spent');
+    expect(io.of('chat_end')[0]!.content.termination_reason).toBe('The budget is spent');
+
+    a.registerReply(b, () => ({ final: true, reply: null }));
+    expect((await run(() => b.initiateChat(a, { message: 'hi' }))).result.terminationReason).toBe('no reply');
+    // Outside a chat there is no reason to keep: the reply is just null.
+    const messages = [{ role: 'user' as const, content: 'hi' }];
+    a.registerReply(undefined, () => ({ final: true, reply: null, terminationReason: 'unused' }));
+    expect((await run(() => a.generateReply({ messages }))).result).toBeNull();
+  });
+
+  it.each([
+    [{ final: true, reply: null, terminationReason: 42 }, 'a terminationReason 42'],
+    [{ final: true, reply: 'hello', terminationReason: 'done' }, 'a terminationReason "done"'],
+  ])('says that a terminationReason is a string and goes with reply: null (%#)', async (result, got) => {
+    const a = agent('a');
+    a.registerReply(undefined, function ending() {
+      return result as never;
+    });
+    const messages = [{ role: 'user' as const, content: 'hi' }];
+    await expect(run(() => a.generateReply({ messages }))).rejects.toThrow(
+      `Reply function ending returned ${got}: it must be a string, and goes with reply: null (the conversation ends).`,
+    );
+  });
+
   it('says what a reply function must return', async () => {
     const a = agent('a');
     const messages = [{ role: 'user' as const, content: 'hi' }];
