@@ -140,3 +140,15 @@ export async function initiateChats(queue: readonly ChatQueueEntry[]): Promise<C
   }
   return results;
 }
+
+/**
+ * `queue` with `sender` in every entry that names none (`agent.initiateChats`); anything but an array is passed on for
+ * {@link initiateChats} to reject with its message.
+ */
+export function withDefaultSender(
+  queue: ReadonlyArray<Omit<ChatQueueEntry, 'sender'> & { sender?: ConversableAgent }>,
+  sender: ConversableAgent,
+): ChatQueueEntry[] {
+  const entries = Array.isArray(queue) ? queue.map((chat) => ({ ...chat, sender: chat.sender ?? sender })) : queue;
+  return entries as ChatQueueEntry[];
+}

@@ -6,7 +6,7 @@ import type { Agent, AgentMessage, HistoryMessage } from './agent.js';
 import { resolveAgentOptions, type ConversableAgentOptions } from './agent-options.js';
 import { handleCarryover, type Carryover } from './carryover.js';
 import type { ChatResult } from './chat-result.js';
-import { initiateChats, type ChatQueueEntry } from './chats.js';
+import { initiateChats, withDefaultSender, type ChatQueueEntry } from './chats.js';
 import { DEFAULT_SUMMARY_PROMPT } from './chat-summary.js';
 import { codeExecutionReply, CodeExecution } from './coding/code-execution-reply.js';
 import type { CodeExecutor } from './coding/code-executor.js';
@@ -373,10 +373,7 @@ export class ConversableAgent implements Agent {
   async initiateChats(
     chatQueue: ReadonlyArray<Omit<ChatQueueEntry, 'sender'> & { sender?: ConversableAgent }>,
   ): Promise<ChatResult[]> {
-    const queue = Array.isArray(chatQueue)
-      ? chatQueue.map((chat) => ({ ...chat, sender: chat.sender ?? this }))
-      : chatQueue;
-    this.#finishedChats = await initiateChats(queue as ChatQueueEntry[]);
+    this.#finishedChats = await initiateChats(withDefaultSender(chatQueue, this));
     return this.#finishedChats;
   }
 

@@ -90,8 +90,15 @@ export class GroupChatManager extends ConversableAgent {
           'registerReply(trigger, GroupChatManager.runChat, { config: groupChat }).',
       );
     }
+    if (sender === undefined) {
+      throw new DefinitionError(
+        'OPTION_INVALID',
+        'GroupChatManager.runChat needs the sender whose message starts the group chat, and generateReply was called ' +
+          'without one: register it with a trigger that needs a sender (a manager uses any agent; ConversableAgent).',
+      );
+    }
     const message = messages.at(-1);
-    if (message === undefined || sender === undefined) return { final: true, reply: null };
+    if (message === undefined) return { final: true, reply: null };
     const terminationReason = await GroupChatManager.#run(recipient, groupchat, message, sender);
     return { final: true, reply: null, terminationReason };
   };
@@ -138,7 +145,12 @@ export class GroupChatManager extends ConversableAgent {
   }
 
   /** One run of `groupchat` by `manager` from `first`, said by `sender`; resolves to why it ended. */
-  static async #run(manager: ConversableAgent, groupchat: GroupChat, first: ChatMessage, sender: Agent) {
+  static async #run(
+    manager: ConversableAgent,
+    groupchat: GroupChat,
+    first: ChatMessage,
+    sender: Agent,
+  ): Promise<string> {
     const io = IOStream.getDefault();
     const silent = manager instanceof GroupChatManager && manager.silent;
     if (groupchat.sendIntroductions) {

@@ -84,6 +84,17 @@ describe('GroupChatManager in the reply function list', () => {
     );
   });
 
+  it('runChat needs a sender, and says so when a trigger let it run without one', async () => {
+    const { groupchat } = roundRobin();
+    const deputy = new ConversableAgent({ name: 'deputy', humanInputMode: 'NEVER' });
+    deputy.registerReply(undefined, GroupChatManager.runChat, { config: groupchat });
+    await expect(run(() => deputy.generateReply({ messages: [{ role: 'user', content: 'hi' }] }))).rejects.toThrow(
+      'GroupChatManager.runChat needs the sender whose message starts the group chat, and generateReply was called ' +
+        'without one: register it with a trigger that needs a sender (a manager uses any agent; ConversableAgent).',
+    );
+    expect(groupchat.messages).toEqual([]);
+  });
+
   it('can be replaced like any reply function (replaceReplyFunc)', async () => {
     const { alice, groupchat, manager } = roundRobin();
     manager.replaceReplyFunc(GroupChatManager.runChat, (_manager, _messages, sender, config: GroupChat) => ({
