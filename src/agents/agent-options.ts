@@ -1,8 +1,9 @@
 import { DefinitionError } from '../errors.js';
 import type { LlmConfig } from '../llm/llm-client.js';
 import type { ChatMessage, HumanInputMode } from '../protocol/events.js';
-import type { AgentMessage } from './agent.js';
+import type { Agent, AgentMessage, HistoryMessage } from './agent.js';
 import type { CodeExecutionConfig } from './coding/code-execution-config.js';
+import type { Tool, ToolFunction } from './tool.js';
 
 /** Options of `ConversableAgent` (AutoGen's constructor arguments, camelCased). */
 export interface ConversableAgentOptions {
@@ -10,7 +11,11 @@ export interface ConversableAgentOptions {
   name: string;
   /** Sent first in every model request. Default: "You are a helpful AI Assistant." */
   systemMessage?: string;
-  /** The model configuration, or `false` for an agent without a model. Default: `false`. */
+  /**
+   * The model configuration, or `false` for an agent without a model. Default: `false`. Two AutoGen keys are the
+   * agent's, not the request's: `tools` (schemas advertised as if by `updateToolSignature`) and
+   * `allowFormatStrTemplate` (fill `{name}` templates in message contents from a message's `context`).
+   */
   llmConfig?: LlmConfig | false;
   /** When a human is asked: on every message, only at termination points, or never. Default: `'TERMINATE'`. */
   humanInputMode?: HumanInputMode;
@@ -22,6 +27,13 @@ export interface ConversableAgentOptions {
   defaultAutoReply?: AgentMessage;
   /** What the agent does, for other agents. Default: the system message. */
   description?: string;
+  /**
+   * Functions this agent runs when a model calls them by name (AutoGen's `function_map`): tools, or plain functions
+   * that get the arguments object unchecked. Default: none.
+   */
+  functionMap?: Readonly<Record<string, Tool | ToolFunction>>;
+  /** Earlier conversations to go on from, by partner (AutoGen's `chat_messages`); copied. Default: none. */
+  chatMessages?: ReadonlyMap<Agent, readonly HistoryMessage[]>;
   /**
    * Run the code blocks of received messages (see docs/code-execution.md), or `false` for not at all. Code runs only
    * where the current IOStream allows it (`agentws serve --allow-code-execution` on a server). Default: `false`.
@@ -43,6 +55,8 @@ const OPTION_KEYS = new Set<string>([
   'isTerminationMsg',
   'defaultAutoReply',
   'description',
+  'functionMap',
+  'chatMessages',
   'codeExecutionConfig',
 ]);
 
@@ -90,6 +104,18 @@ function checkLlmConfig(className: string, value: unknown): void {
       fail(className, 'llmConfig', `has an invalid configList entry ${i}: each entry needs a non-empty "model".`);
     }
   });
+  const { tools, allowFormatStrTemplate } = value;
+  const isToolSchema = (tool: unknown): boolean =>
+    isPlainObject(tool) &&
+    tool.type === 'function' &&
+    isPlainObject(tool.function) &&
+    typeof tool.function.name === 'string';
+  if (tools !== undefined && !(Array.isArray(tools) && tools.every(isToolSchema))) {
+    fail(className, 'llmConfig', 'has invalid "tools": each must be { type: "function", function: { name, ... } }.');
+  }
+  if (allowFormatStrTemplate !== undefined && typeof allowFormatStrTemplate !== 'boolean') {
+    fail(className, 'llmConfig', 'has a non-boolean "allowFormatStrTemplate".');
+  }
 }
 
 /** Merges ConversableAgent's defaults into `options` once, and checks every option. */
@@ -122,5 +148,8 @@ export function resolveAgentOptions(className: string, options: ConversableAgent
   }
   const description = merged.description ?? systemMessage;
   if (typeof description !== 'string') fail(className, 'description', 'must be a string.');
-  return { ...merged, name, description };
+  const { functionMap = {}, chatMessages = new Map<Agent, readonly HistoryMessage[]>() } = merged;
+  if (!isPlainObject(functionMap)) fail(className, 'functionMap', 'must be an object of functions or tools by name.');
+  if (!(chatMessages instanceof Map)) fail(className, 'chatMessages', 'must be a Map from partner agent to messages.');
+  return { ...merged, name, description, functionMap, chatMessages };
 }

@@ -1,34 +1,42 @@
 import { AbortedError, DefinitionError } from '../errors.js';
 import { IOStream } from '../io/iostream.js';
 import { LlmClient, type LlmConfig, type ToolSchema } from '../llm/llm-client.js';
-import type { ChatMessage, HumanInputMode, UsageSummary } from '../protocol/events.js';
-import type { Agent, AgentMessage, GenerateReplyOptions } from './agent.js';
+import type { HumanInputMode, UsageSummary } from '../protocol/events.js';
+import type { Agent, AgentMessage, HistoryMessage } from './agent.js';
 import { resolveAgentOptions, type ConversableAgentOptions } from './agent-options.js';
-import { lastMessageSummary, mergeUsage, type ChatResult } from './chat-result.js';
-import {
-  chatOptionError,
-  checkChatOptions,
-  type InitiateChatOptions,
-  type SummaryArgs,
-  type SummaryMethod,
-} from './initiate-chat-options.js';
-import { executeToolCalls } from './execute-tool-calls.js';
-import { toLlmMessages, toReply, toStoredMessage } from './oai-messages.js';
-import type { Tool } from './tool.js';
-import { CodeExecution } from './coding/code-execution-reply.js';
+import { handleCarryover, type Carryover } from './carryover.js';
+import type { ChatResult } from './chat-result.js';
+import { initiateChats, withDefaultSender, type ChatQueueEntry } from './chats.js';
+import { DEFAULT_SUMMARY_PROMPT } from './chat-summary.js';
+import { codeExecutionReply, CodeExecution } from './coding/code-execution-reply.js';
 import type { CodeExecutor } from './coding/code-executor.js';
+import { generateToolCallsReply } from './execute-tool-calls.js';
+import { Hooks, type HookableMethod, type HookFunctions } from './hooks.js';
+import { checkTerminationAndHumanReply } from './human-reply.js';
+import { Conversations, forget, type ChatState } from './conversations.js';
+import { checkChatOptions, checkSummaryModel, type InitiateChatOptions } from './initiate-chat-options.js';
+import { nestedChatsRegistration, type NestedChat, type RegisterNestedChatsOptions } from './nested-chats.js';
+import { clientConfig, generateOaiReply } from './llm-reply.js';
+import { allowsFormatTemplates } from './message-context.js';
+import { receivedEvent } from './received-event.js';
+import {
+  ReplyFunctionList,
+  type ConversableReplyOptions,
+  type RegisterReplyOptions,
+  type ReplyFunction,
+  type ReplyFunctionEntry,
+  type ReplyTrigger,
+} from './reply-functions.js';
+import type { Tool, ToolFunction } from './tool.js';
+import { ToolRegistry } from './tool-registry.js';
+import { runTwoAgentChat } from './two-agent-chat.js';
 
 export type { ConversableAgentOptions } from './agent-options.js';
 
-/** What one `initiateChat` shares between its two agents. */
-interface ChatState {
-  terminationReason: string | null;
-  humanInput: string[];
-}
-
 /**
- * AutoGen 0.2's ConversableAgent: on each received message it checks termination and asks a human (per
- * `humanInputMode`), else runs the requested tools, else asks its model, else sends `defaultAutoReply`.
+ * AutoGen 0.2's ConversableAgent: on each received message it tries its reply functions in order (by default:
+ * termination and human reply per `humanInputMode`, the requested tools, code execution when `codeExecutionConfig`
+ * enables it, its model), else sends `defaultAutoReply`.
  * It never formats text: everything it shows is an event sent to `IOStream.getDefault()`.
  * @example
  * const assistant = new ConversableAgent({ name: 'assistant', llmConfig: { configList } });
@@ -36,64 +44,144 @@ interface ChatState {
  * const result = await user.initiateChat(assistant, { message: 'Hi!' });
  */
 export class ConversableAgent implements Agent {
-  static readonly DEFAULT_SUMMARY_PROMPT =
-    'Summarize the takeaway from the conversation. Do not add any introductory phrases.';
+  /** AutoGen's instruction for the "reflection_with_llm" summary. */
+  static readonly DEFAULT_SUMMARY_PROMPT = DEFAULT_SUMMARY_PROMPT;
+
+  /** Built-in reply function: ends the chat or answers with the human's input (see `humanInputMode`). */
+  static readonly checkTerminationAndHumanReply: ReplyFunction = (agent, messages, sender) =>
+    checkTerminationAndHumanReply(agent, agent.#conversations, messages, sender);
+
+  /** Built-in reply function: runs the tool calls of the last message. */
+  static readonly generateToolCallsReply: ReplyFunction = generateToolCallsReply;
+
+  /**
+   * Built-in reply function, registered when `codeExecutionConfig` enables code execution: runs the code blocks of
+   * the messages received (AutoGen's `generate_code_execution_reply`); see docs/code-execution.md.
+   */
+  static readonly generateCodeExecutionReply: ReplyFunction = (agent, messages, sender) =>
+    codeExecutionReply(agent.#codeExecution, agent, messages, sender);
+
+  /** Built-in reply function: asks the agent's model (AutoGen's `generate_oai_reply`). */
+  static readonly generateOaiReply: ReplyFunction = generateOaiReply;
 
   readonly name: string;
   description: string;
-  readonly systemMessage: string;
   readonly llmConfig: LlmConfig | false;
   readonly humanInputMode: HumanInputMode;
-  readonly maxConsecutiveAutoReply: number;
-  readonly #isTerminationMsg: (message: ChatMessage) => boolean;
+  /** Whether a received message ends the conversation (the `isTerminationMsg` option). */
+  readonly isTerminationMsg: (message: HistoryMessage) => boolean;
+  #systemMessage: string;
   readonly #defaultAutoReply: AgentMessage;
-  readonly #history = new Map<Agent, ChatMessage[]>();
-  readonly #autoReplyCount = new Map<Agent, number>();
-  readonly #replyAtReceive = new Map<Agent, boolean>();
-  readonly #llmTools = new Map<string, Tool>();
-  readonly #functionMap = new Map<string, Tool>();
+  readonly #conversations: Conversations;
+  readonly #tools: ToolRegistry;
   readonly #codeExecution: CodeExecution | undefined;
+  readonly #replies = new ReplyFunctionList();
+  readonly #hooks = new Hooks();
+  #finishedChats: ChatResult[] = [];
   #client: LlmClient | undefined;
-  #chat: ChatState | undefined;
 
   constructor(options: ConversableAgentOptions) {
     const resolved = resolveAgentOptions(new.target.name, options);
     this.name = resolved.name;
     this.description = resolved.description;
-    this.systemMessage = resolved.systemMessage;
+    this.#systemMessage = resolved.systemMessage;
     this.llmConfig = resolved.llmConfig;
     this.humanInputMode = resolved.humanInputMode;
-    this.maxConsecutiveAutoReply = resolved.maxConsecutiveAutoReply;
-    this.#isTerminationMsg = resolved.isTerminationMsg;
+    this.isTerminationMsg = resolved.isTerminationMsg;
     this.#defaultAutoReply = resolved.defaultAutoReply;
+    this.#conversations = new Conversations(resolved.maxConsecutiveAutoReply, resolved.chatMessages);
+    this.#tools = new ToolRegistry(this.name, this.llmConfig !== false);
+    this.#tools.registerFunction(resolved.functionMap);
+    const tools = this.llmConfig === false ? undefined : (this.llmConfig.tools as ToolSchema[] | undefined);
+    for (const schema of tools ?? []) this.#tools.updateToolSignature(schema);
     this.#codeExecution = CodeExecution.from(new.target.name, resolved.codeExecutionConfig);
+    // AutoGen's order, position 0 tried first: termination and human reply, tool calls, code execution, the model.
+    this.#replies.register(undefined, ConversableAgent.generateOaiReply);
+    if (this.#codeExecution) this.#replies.register(undefined, ConversableAgent.generateCodeExecutionReply);
+    this.#replies.register(undefined, ConversableAgent.generateToolCallsReply);
+    this.#replies.register(undefined, ConversableAgent.checkTerminationAndHumanReply);
   }
 
-  /** The executor that runs received code blocks, when `codeExecutionConfig` has one (AutoGen's `code_executor`). */
-  get codeExecutor(): CodeExecutor | undefined {
-    return this.#codeExecution?.executor;
+  /** Sent first in every model request. */
+  get systemMessage(): string {
+    return this.#systemMessage;
   }
 
-  /** The history with `agent` (AutoGen's `chat_messages[agent]`). */
-  chatMessages(agent: Agent): readonly ChatMessage[] {
-    return this.#history.get(agent) ?? [];
+  /** Replaces the system message (AutoGen's `update_system_message`). */
+  updateSystemMessage(systemMessage: string): void {
+    if (typeof systemMessage !== 'string') {
+      throw new DefinitionError('AGENT_INVALID', 'The system message must be a string.');
+    }
+    this.#systemMessage = systemMessage;
   }
 
-  /** The last message exchanged with `agent`. */
-  lastMessage(agent: Agent): ChatMessage | undefined {
-    return this.#history.get(agent)?.at(-1);
+  /** The limit of auto-replies in a row, for partners without a limit of their own. */
+  get maxConsecutiveAutoReply(): number {
+    return this.#conversations.maxAutoReply;
+  }
+
+  /** The limit of auto-replies in a row to `sender` (AutoGen's `max_consecutive_auto_reply(sender)`). */
+  maxConsecutiveAutoReplyFor(sender?: Agent): number {
+    return this.#conversations.maxAutoReplyFor(sender);
+  }
+
+  /** Sets the limit for `sender`, or for everyone (partner limits included) when no sender is given. */
+  updateMaxConsecutiveAutoReply(value: number, sender?: Agent): void {
+    this.#conversations.updateMaxAutoReply(value, sender);
+  }
+
+  /** Every conversation, by partner (AutoGen's `chat_messages`); with an agent, the history with it. */
+  chatMessages(): ReadonlyMap<Agent, readonly HistoryMessage[]>;
+  chatMessages(agent: Agent): readonly HistoryMessage[];
+  chatMessages(agent?: Agent): ReadonlyMap<Agent, readonly HistoryMessage[]> | readonly HistoryMessage[] {
+    const history = this.#conversations.history;
+    return agent === undefined ? history : (history.get(agent) ?? []);
+  }
+
+  /** The messages a summary of the chat with `agent` reads (a group chat manager gives the whole group's). */
+  chatMessagesForSummary(agent: Agent): readonly HistoryMessage[] {
+    return this.chatMessages(agent);
+  }
+
+  /** The last message exchanged with `agent`; without one, of the only conversation (an error when there are more). */
+  lastMessage(agent?: Agent): HistoryMessage | undefined {
+    return this.#conversations.lastMessage(this.name, agent);
   }
 
   /** Forgets the history with `agent`, or with everyone. */
   clearHistory(agent?: Agent): void {
-    if (agent === undefined) this.#history.clear();
-    else this.#history.delete(agent);
+    forget(this.#conversations.history, agent);
   }
 
   /** Resets the consecutive auto-reply counter for `agent`, or for everyone. */
   resetConsecutiveAutoReplyCounter(agent?: Agent): void {
-    if (agent === undefined) this.#autoReplyCount.clear();
-    else this.#autoReplyCount.delete(agent);
+    forget(this.#conversations.autoReplies, agent);
+  }
+
+  /** Whether a message from `sender` gets a reply when `receive` is not told (AutoGen's `reply_at_receive[sender]`). */
+  replyAtReceive(sender: Agent): boolean {
+    return this.#conversations.replyAtReceive.get(sender) === true;
+  }
+
+  /** Stops replying on receipt to `sender`, or to everyone. */
+  stopReplyAtReceive(sender?: Agent): void {
+    forget(this.#conversations.replyAtReceive, sender);
+  }
+
+  /** AutoGen's `reset`: history, counters, reply-at-receive, usage and reply function configs. */
+  reset(): void {
+    this.clearHistory();
+    this.resetConsecutiveAutoReplyCounter();
+    this.stopReplyAtReceive();
+    this.#client = undefined;
+    this.#replies.resetConfigs();
+  }
+
+  /** The client of this agent's model, made at first use; `undefined` without an llmConfig (AutoGen's `client`). */
+  get client(): LlmClient | undefined {
+    if (this.llmConfig === false) return undefined;
+    this.#client ??= new LlmClient(clientConfig(this.llmConfig));
+    return this.#client;
   }
 
   /** Token usage and cost of this agent's model so far. */
@@ -103,64 +191,117 @@ export class ConversableAgent implements Agent {
 
   /** The tool schemas this agent advertises to its model. */
   get toolSchemas(): ToolSchema[] {
-    return [...this.#llmTools.values()].map((tool) => tool.schema);
+    return this.#tools.schemas;
+  }
+
+  /** The functions this agent runs when asked, by name (AutoGen's `function_map`). */
+  get functionMap(): ReadonlyMap<string, Tool> {
+    return this.#tools.functionMap;
+  }
+
+  /** The executor that runs received code blocks, when `codeExecutionConfig` has one (AutoGen's `code_executor`). */
+  get codeExecutor(): CodeExecutor | undefined {
+    return this.#codeExecution?.executor;
   }
 
   /** Advertises `tool` to this agent's model (AutoGen's `register_for_llm`); a tool of the same name is replaced. */
   registerForLlm(tool: Tool): void {
-    if (this.llmConfig === false) {
-      throw new DefinitionError(
-        'TOOL_INVALID',
-        `Cannot register tool '${tool.name}' for the model of agent '${this.name}': the agent has no llmConfig.`,
-      );
-    }
-    this.#llmTools.set(tool.name, tool);
+    this.#tools.updateToolSignature(tool.schema);
+  }
+
+  /**
+   * Advertises a tool schema to the model, or with `isRemove` stops advertising the tool of that name (AutoGen's
+   * `update_tool_signature`). Removing a tool the agent does not advertise is an error.
+   * @example assistant.updateToolSignature('weather_forecast', true);
+   */
+  updateToolSignature(toolSig: ToolSchema | string, isRemove = false): void {
+    this.#tools.updateToolSignature(toolSig, isRemove);
   }
 
   /** Lets this agent run `tool` when asked (AutoGen's `register_for_execution`); a tool of the same name is replaced. */
   registerForExecution(tool: Tool): void {
-    this.#functionMap.set(tool.name, tool);
+    this.#tools.registerFunction({ [tool.name]: tool });
   }
 
-  /** Whether this agent can run a tool of that name. */
-  canExecuteFunction(name: string): boolean {
-    return this.#functionMap.has(name);
+  /** Adds functions this agent runs, by name; `null` removes one (AutoGen's `register_function(function_map)`). */
+  registerFunction(functionMap: Readonly<Record<string, Tool | ToolFunction | null>>): void {
+    this.#tools.registerFunction(functionMap);
   }
 
-  /** The names of the tools this agent runs (AutoGen's `function_map` keys). */
-  get functionNames(): string[] {
-    return [...this.#functionMap.keys()];
+  /** Whether this agent can run the function(s) of that name. */
+  canExecuteFunction(name: string | readonly string[]): boolean {
+    return this.#tools.canExecute(name);
+  }
+
+  /** The reply functions, position 0 tried first (AutoGen's `_reply_func_list`). */
+  get replyFunctions(): ReadonlyArray<Readonly<ReplyFunctionEntry>> {
+    return this.#replies.entries;
+  }
+
+  /**
+   * Adds a reply function, tried for senders `trigger` matches (AutoGen's `register_reply`). Built in, in order:
+   * {@link ConversableAgent.checkTerminationAndHumanReply}, {@link ConversableAgent.generateToolCallsReply},
+   * {@link ConversableAgent.generateCodeExecutionReply} (with `codeExecutionConfig`),
+   * {@link ConversableAgent.generateOaiReply}; a function registered later is tried earlier unless `position` says.
+   * @example
+   * agent.registerReply(ConversableAgent, () => ({ final: true, reply: 'hello' }));
+   * // just before the model: position of generateOaiReply
+   * const llm = agent.replyFunctions.findIndex((e) => e.replyFunc === ConversableAgent.generateOaiReply);
+   * agent.registerReply(undefined, myReply, { position: llm });
+   */
+  registerReply<C = unknown>(
+    trigger: ReplyTrigger,
+    replyFunc: ReplyFunction<C>,
+    options?: RegisterReplyOptions<C>,
+  ): void {
+    this.#replies.register(trigger, replyFunc, options);
+  }
+
+  /** Makes every entry of `oldReplyFunc` call `newReplyFunc` (AutoGen's `replace_reply_func`). */
+  replaceReplyFunc(oldReplyFunc: ReplyFunction<never>, newReplyFunc: ReplyFunction<never>): void {
+    this.#replies.replace(oldReplyFunc, newReplyFunc);
+  }
+
+  /**
+   * Replies to senders `trigger` matches by running a queue of chats and answering with the last one's summary
+   * (AutoGen's `register_nested_chats`).
+   * @example assistant.registerNestedChats([{ sender: critic, recipient: writer, maxTurns: 1 }], { trigger: user });
+   */
+  registerNestedChats<C = unknown>(chatQueue: readonly NestedChat[], options: RegisterNestedChatsOptions<C>): void {
+    const { trigger, replyFunc, replyOptions } = nestedChatsRegistration(chatQueue, options);
+    this.registerReply(trigger, replyFunc, replyOptions);
+  }
+
+  /** Adds a hook to a hookable method; hooks run in registration order (AutoGen's `register_hook`). */
+  registerHook<M extends HookableMethod>(hookableMethod: M, hook: HookFunctions[M]): void {
+    this.#hooks.register(hookableMethod, hook);
   }
 
   /** Asks the human through the current IOStream and records the answer in the chat's `humanInput`. */
   async getHumanInput(prompt: string): Promise<string> {
     const io = IOStream.getDefault();
     const answer = await io.input(prompt, io.signal ? { signal: io.signal } : {});
-    this.#chat?.humanInput.push(answer);
+    this.#conversations.chat?.humanInput.push(answer);
     return answer;
   }
 
   /**
    * Sends `message` to `recipient`. Replies go back and forth until one side has none; they are run in this loop
-   * rather than by receive → send recursion (AutoGen's), with the same order of events.
+   * rather than by receive → send recursion (AutoGen's), with the same order of events. A subclass that overrides
+   * `send` or `receive` has its method called.
    */
   async send(message: AgentMessage, recipient: Agent, requestReply?: boolean, silent = false): Promise<void> {
-    return ConversableAgent.#relay(this, recipient, message, requestReply, silent);
-  }
-
-  static async #relay(
-    from: ConversableAgent,
-    to: Agent,
-    message: AgentMessage,
-    requestReply: boolean | undefined,
-    silent: boolean,
-  ): Promise<void> {
+    let [from, to, requested]: [ConversableAgent, Agent, boolean | undefined] = [this, recipient, requestReply];
     for (;;) {
-      from.#record(message, to, 'assistant', from.name);
-      if (!(to instanceof ConversableAgent)) return to.receive(message, from, requestReply, silent);
-      const reply = await to.#receiveOnce(message, from, requestReply, silent);
+      message = await from.#hooks.processMessageBeforeSend({ sender: from, message, recipient: to, silent });
+      from.#conversations.record(message, to, 'assistant', from.name);
+      if (!(to instanceof ConversableAgent) || to.receive !== ConversableAgent.prototype.receive) {
+        return to.receive(message, from, requested, silent);
+      }
+      const reply = await to.#receiveOnce(message, from, requested, silent);
       if (reply === null) return;
-      [from, to, message, requestReply] = [to, from, reply, undefined];
+      if (to.send !== ConversableAgent.prototype.send) return to.send(reply, from, undefined, silent);
+      [from, to, message, requested] = [to, from, reply, undefined];
     }
   }
 
@@ -171,31 +312,31 @@ export class ConversableAgent implements Agent {
   }
 
   /**
-   * The reply to the last message: human input or termination first, then tool calls, then the model, else
-   * `defaultAutoReply`. `null` ends the conversation. Throws AbortedError once the current IOStream's run is aborted.
+   * The reply to the last message: the first reply function whose trigger matches the sender and that gives a final
+   * reply, else `defaultAutoReply`; `null` ends the conversation. The hooks see the messages first. Needs `sender`,
+   * `messages` or both. Throws AbortedError once the current IOStream's run is aborted.
    */
-  async generateReply({ sender, messages }: GenerateReplyOptions): Promise<AgentMessage | null> {
-    this.#throwIfAborted();
-    const history = messages ?? this.chatMessages(sender);
-    const human = await this.#checkTerminationAndHumanReply(history, sender);
-    if (human.final) return human.reply;
-    this.#throwIfAborted();
-    const last = history.at(-1);
-    if (last !== undefined) {
-      const io = IOStream.getDefault();
-      const signal = io.signal ?? new AbortController().signal;
-      const context = { agent: this, requester: sender, tools: this.#functionMap, iostream: io, signal };
-      const toolReply = await executeToolCalls(last, context);
-      if (toolReply !== null) return toolReply;
+  async generateReply(options: ConversableReplyOptions = {}): Promise<AgentMessage | null> {
+    const { sender, messages, exclude = [] } = options;
+    if (messages === undefined && sender === undefined) {
+      throw new DefinitionError(
+        'OPTION_INVALID',
+        'generateReply needs messages or a sender (got neither): pass the agent to reply to, the messages, or both.',
+      );
     }
-    // AutoGen's order: after tool calls, before the model. All of it lives in coding/code-execution-reply.ts.
-    const code = await this.#codeExecution?.generateReply(this, history, sender);
-    if (code?.final) {
-      if (code.reply === null && this.#chat !== undefined) this.#chat.terminationReason = code.reason ?? null;
-      return code.reply;
-    }
-    const llmReply = await this.#generateLlmReply(history);
-    return llmReply ?? this.#defaultAutoReply;
+    this.#throwIfAborted();
+    let history = messages ?? this.chatMessages(sender!);
+    history = await this.#hooks.processLastReceivedMessage(history);
+    history = await this.#hooks.processAllMessagesBeforeReply(history);
+    const result = await this.#replies.firstFinal(this, history, sender, exclude, () => this.#throwIfAborted());
+    if (result === undefined) return this.#defaultAutoReply;
+    if (result.reply === null) this.#conversations.chatEnded(result.terminationReason);
+    return result.reply;
+  }
+
+  /** The first message of a chat: `message`, else asked from the human (prompt ">"), with the carryover appended. */
+  async generateInitMessage(message?: AgentMessage, carryover?: Carryover): Promise<AgentMessage> {
+    return handleCarryover(message ?? (await this.getHumanInput('>')), carryover);
   }
 
   /**
@@ -205,237 +346,55 @@ export class ConversableAgent implements Agent {
    */
   async initiateChat(recipient: ConversableAgent, options: InitiateChatOptions = {}): Promise<ChatResult> {
     checkChatOptions(options);
-    const { message, maxTurns, clearHistory = true, summaryMethod = 'last_msg', summaryArgs = {}, silent } = options;
-    if (summaryMethod === 'reflection_with_llm' && this.llmConfig === false && recipient.llmConfig === false) {
-      throw chatOptionError(`'summaryMethod' 'reflection_with_llm' needs an llmConfig on the recipient or the sender.`);
-    }
+    checkSummaryModel(this, recipient, options);
     const chat: ChatState = { terminationReason: null, humanInput: [] };
-    this.#chat = chat;
-    recipient.#chat = chat;
+    // A chat inside a reply (a nested chat) puts the outer chat's state back when it ends.
+    const restore = this.#conversations.share(recipient.#conversations, chat);
     try {
-      if (maxTurns !== undefined) {
-        this.#prepareChat(recipient, clearHistory, false);
-        let turn = 0;
-        for (; turn < maxTurns; turn++) {
-          const next = turn === 0 ? await this.#initMessage(message) : await this.generateReply({ sender: recipient });
-          if (next === null) break;
-          await this.send(next, recipient, true, silent);
-        }
-        if (turn === maxTurns) chat.terminationReason = `Maximum turns (${maxTurns}) reached`;
-      } else {
-        this.#prepareChat(recipient, clearHistory, true);
-        await this.send(await this.#initMessage(message), recipient, undefined, silent);
-      }
-      const summary = await this.#summarize(summaryMethod, summaryArgs, recipient);
-      const history = [...this.chatMessages(recipient)];
-      const cost = mergeUsage(this.usage, recipient.usage);
-      const terminationReason = chat.terminationReason ?? 'no reply';
-      const io = IOStream.getDefault();
-      io.send({
-        type: 'chat_end',
-        content: {
-          sender: this.name,
-          recipient: recipient.name,
-          termination_reason: terminationReason,
-          summary,
-          cost,
-          history,
-        },
-      });
-      if (Object.keys(cost.models).length > 0) io.send({ type: 'usage_summary', content: cost });
-      return { chatHistory: history, summary, cost, humanInput: [...chat.humanInput], terminationReason };
+      return await runTwoAgentChat(this, recipient, options, chat);
     } finally {
-      if (this.#chat === chat) this.#chat = undefined;
-      if (recipient.#chat === chat) recipient.#chat = undefined;
+      restore();
     }
-  }
-
-  #prepareChat(recipient: ConversableAgent, clearHistory: boolean, replyAtReceive: boolean): void {
-    for (const [agent, partner] of [
-      [this, recipient],
-      [recipient, this],
-    ] as const) {
-      agent.resetConsecutiveAutoReplyCounter(partner);
-      agent.#replyAtReceive.set(partner, replyAtReceive);
-      if (clearHistory) agent.clearHistory(partner);
-    }
-    this.chatStarting(recipient, clearHistory);
-    recipient.chatStarting(this, clearHistory);
   }
 
   /**
-   * Called on both agents of a chat as it starts, once their state with each other is reset (AutoGen's
-   * `_prepare_chat`): a subclass readies what it keeps per chat, as GroupChatManager readies its group.
+   * Readies this agent for a chat with `partner` (AutoGen's `_prepare_chat`, one side): the auto-reply counter starts
+   * over, replies on receipt are on or off, and the history is cleared when asked. `initiateChat` calls it on both
+   * agents; a subclass that speaks for others (a group chat manager) overrides it to ready them too.
    */
-  protected chatStarting(_partner: ConversableAgent, _clearHistory: boolean): void {}
-
-  /** Says why the current chat ended, for its ChatResult and `chat_end`: for a subclass that ends chats itself. */
-  protected setTerminationReason(reason: string): void {
-    if (this.#chat !== undefined) this.#chat.terminationReason = reason;
+  prepareChat(partner: Agent, clearHistory: boolean, replyAtReceive: boolean): void {
+    this.#conversations.prepare(partner, clearHistory, replyAtReceive);
   }
 
-  async #initMessage(message: AgentMessage | undefined): Promise<AgentMessage> {
-    return message ?? (await this.getHumanInput('>'));
+  /**
+   * Runs chats one after another with this agent as the default sender, carrying each chat's summary over to the next
+   * (AutoGen's `initiate_chats`); see {@link initiateChats}. The results are kept for {@link getChatResults}.
+   */
+  async initiateChats(
+    chatQueue: ReadonlyArray<Omit<ChatQueueEntry, 'sender'> & { sender?: ConversableAgent }>,
+  ): Promise<ChatResult[]> {
+    this.#finishedChats = await initiateChats(withDefaultSender(chatQueue, this));
+    return this.#finishedChats;
   }
 
-  /** Appends `message` to the history with `partner`, as AutoGen does on either side. */
-  #record(message: AgentMessage, partner: Agent, role: 'user' | 'assistant', senderName: string): ChatMessage {
-    const stored = toStoredMessage(message, role, senderName);
-    if (stored === null) {
-      throw new DefinitionError(
-        'MESSAGE_INVALID',
-        "Message can't be converted into a valid ChatCompletion message. Either content or tool_calls must be provided.",
-      );
-    }
-    let history = this.#history.get(partner);
-    if (history === undefined) this.#history.set(partner, (history = []));
-    history.push(stored);
-    return stored;
+  /** The results of this agent's last `initiateChats`, or one of them (a negative index counts from the end). */
+  getChatResults(): ChatResult[];
+  getChatResults(index: number): ChatResult | undefined;
+  getChatResults(index?: number): ChatResult[] | ChatResult | undefined {
+    return index === undefined ? [...this.#finishedChats] : this.#finishedChats.at(index);
   }
 
   /** One `receive` without the reply being sent: records, shows, and returns the reply if one is due. */
-  async #receiveOnce(
-    message: AgentMessage,
-    sender: Agent,
-    requestReply: boolean | undefined,
-    silent: boolean,
-  ): Promise<AgentMessage | null> {
-    const stored = this.#record(message, sender, 'user', sender.name);
-    if (!silent) this.#emitReceived(stored, sender);
-    const replies = requestReply ?? this.#replyAtReceive.get(sender) === true;
-    return replies ? this.generateReply({ sender }) : null;
-  }
-
-  /** AutoGen's `_print_received_message`, as one event. */
-  #emitReceived(message: ChatMessage, sender: Agent): void {
-    const io = IOStream.getDefault();
-    const names = { sender: sender.name, recipient: this.name };
-    if (message.tool_responses && message.tool_responses.length > 0) {
-      const content = { role: 'tool' as const, tool_responses: message.tool_responses, content: message.content ?? '' };
-      io.send({ type: 'tool_response', content: { ...content, ...names } });
-    } else if (message.tool_calls && message.tool_calls.length > 0) {
-      io.send({ type: 'tool_call', content: { content: message.content, tool_calls: message.tool_calls, ...names } });
-    } else {
-      io.send({ type: 'text', content: { content: message.content, ...names } });
-    }
+  async #receiveOnce(message: AgentMessage, sender: Agent, requestReply?: boolean, silent = false) {
+    const stored = this.#conversations.record(message, sender, 'user', sender.name);
+    const allowFormat = allowsFormatTemplates(this.llmConfig);
+    if (!silent) IOStream.getDefault().send(receivedEvent(stored, sender.name, this.name, allowFormat));
+    const replies = requestReply ?? this.replyAtReceive(sender);
+    return replies ? this.generateReply({ sender, messages: this.chatMessages(sender) }) : null;
   }
 
   #throwIfAborted(): void {
     const signal = IOStream.getDefault().signal;
     if (signal?.aborted) throw new AbortedError(undefined, { cause: signal.reason });
-  }
-
-  /** AutoGen 0.2's `check_termination_and_human_reply`; prompts and termination reasons are AutoGen's and AG2's. */
-  async #checkTerminationAndHumanReply(
-    messages: readonly ChatMessage[],
-    sender: Agent,
-  ): Promise<{ final: boolean; reply: AgentMessage | null }> {
-    const message = messages.at(-1);
-    if (message === undefined) return { final: false, reply: null };
-    const them = sender.name;
-    const count = this.#autoReplyCount.get(sender) ?? 0;
-    const metReason = `Termination message condition on agent '${this.name}' met`;
-    const stopPrompt = `Please give feedback to ${them}. Press enter or type 'exit' to stop the conversation: `;
-    let answer: string | undefined;
-    let reply = '';
-    let reason: string | null = null;
-
-    if (this.humanInputMode === 'ALWAYS') {
-      answer = await this.getHumanInput(
-        `Replying as ${this.name}. Provide feedback to ${them}. Press enter to skip and use auto-reply, or type 'exit' to end the conversation: `,
-      );
-      reply = answer;
-      if (answer === 'exit') reason = 'User requested to end the conversation';
-      else if (answer === '' && this.#isTerminationMsg(message)) [reply, reason] = ['exit', metReason];
-    } else if (count >= this.maxConsecutiveAutoReply) {
-      if (this.humanInputMode === 'NEVER') {
-        [reply, reason] = ['exit', 'Maximum number of consecutive auto-replies reached'];
-      } else {
-        const terminate = this.#isTerminationMsg(message);
-        answer = await this.getHumanInput(
-          terminate
-            ? stopPrompt
-            : `Please give feedback to ${them}. Press enter to skip and use auto-reply, or type 'exit' to stop the conversation: `,
-        );
-        reply = answer;
-        if (answer === 'exit') reason = 'User requested to end the conversation';
-        else if (answer === '' && terminate) [reply, reason] = ['exit', `${metReason} and no human input provided`];
-      }
-    } else if (this.#isTerminationMsg(message)) {
-      if (this.humanInputMode === 'NEVER') {
-        [reply, reason] = ['exit', metReason];
-      } else {
-        answer = await this.getHumanInput(stopPrompt);
-        reply = answer === '' ? 'exit' : answer;
-        if (reply === 'exit') reason = `${metReason} and no human input provided`;
-      }
-    }
-
-    const io = IOStream.getDefault();
-    if (answer === '') io.send({ type: 'no_human_input', content: { sender: this.name, recipient: them } });
-
-    if (reply === 'exit') {
-      this.#autoReplyCount.set(sender, 0);
-      if (this.#chat !== undefined) this.#chat.terminationReason = reason;
-      return { final: true, reply: null };
-    }
-    if (reply !== '' || this.maxConsecutiveAutoReply === 0) {
-      this.#autoReplyCount.set(sender, 0);
-      const response: ChatMessage = { role: 'user', content: reply };
-      // Tool calls the human cut short still need answers, or the model API rejects the next request.
-      if (message.tool_calls && message.tool_calls.length > 0) {
-        response.tool_responses = message.tool_calls.map((call) => ({
-          tool_call_id: call.id,
-          role: 'tool',
-          content: 'USER INTERRUPTED',
-        }));
-      }
-      return { final: true, reply: response };
-    }
-    this.#autoReplyCount.set(sender, count + 1);
-    if (this.humanInputMode !== 'NEVER') {
-      io.send({
-        type: 'using_auto_reply',
-        content: { human_input_mode: this.humanInputMode, sender: them, recipient: this.name },
-      });
-    }
-    return { final: false, reply: null };
-  }
-
-  #llm(): LlmClient {
-    if (this.llmConfig === false) throw new DefinitionError('AGENT_INVALID', `Agent '${this.name}' has no llmConfig.`);
-    this.#client ??= new LlmClient(this.llmConfig);
-    return this.#client;
-  }
-
-  /** AutoGen's `generate_oai_reply`: the system message, the history in API form, and this agent's tools. */
-  async #generateLlmReply(messages: readonly ChatMessage[]): Promise<AgentMessage | null> {
-    if (this.llmConfig === false) return null;
-    const tools = this.toolSchemas;
-    const signal = IOStream.getDefault().signal;
-    const result = await this.#llm().create({
-      messages: [{ role: 'system', content: this.systemMessage }, ...toLlmMessages(messages)],
-      ...(tools.length > 0 ? { tools } : {}),
-      ...(signal ? { signal } : {}),
-      agent: this.name,
-    });
-    return toReply(result);
-  }
-
-  async #summarize(method: SummaryMethod, args: SummaryArgs, recipient: ConversableAgent): Promise<string> {
-    if (typeof method === 'function') return method(this, recipient, args);
-    if (method === 'last_msg') return lastMessageSummary(recipient.chatMessages(this));
-    // reflection_with_llm: the recipient's model if it has one, else the sender's; no system message, as in AutoGen.
-    const agent = recipient.llmConfig !== false ? recipient : this;
-    const signal = IOStream.getDefault().signal;
-    const result = await agent.#llm().create({
-      messages: [
-        ...toLlmMessages(recipient.chatMessages(this)),
-        { role: args.summaryRole ?? 'system', content: args.summaryPrompt ?? ConversableAgent.DEFAULT_SUMMARY_PROMPT },
-      ],
-      ...(signal ? { signal } : {}),
-      agent: agent.name,
-    });
-    return result.content ?? '';
   }
 }

@@ -1,16 +1,17 @@
 import { AbortedError } from '../errors.js';
-import type { IOStream } from '../io/iostream.js';
+import { IOStream } from '../io/iostream.js';
 import { observeToolCall } from '../observability/tool-call.js';
 import type { ChatMessage, ToolCall, ToolResponse } from '../protocol/events.js';
 import type { Agent } from './agent.js';
+import type { ReplyFunction } from './reply-functions.js';
 import type { Tool } from './tool.js';
 
 /** Where and for whom tool calls run. */
 export interface ToolExecutionContext {
   /** The executing agent. */
   agent: Agent;
-  /** The agent that asked for the calls (named in the events as `recipient`). */
-  requester: Agent;
+  /** The name of the agent that asked for the calls (the events' `recipient`). */
+  requester: string;
   /** The executing agent's function map. */
   tools: ReadonlyMap<string, Tool>;
   iostream: IOStream;
@@ -72,7 +73,7 @@ function parseArguments(raw: string): { args: unknown } | { error: string } {
 async function executeToolCall(call: ToolCall, context: ToolExecutionContext): Promise<string> {
   const { iostream, signal } = context;
   const { name: funcName, arguments: raw } = call.function;
-  const base = { func_name: funcName, call_id: call.id, recipient: context.requester.name };
+  const base = { func_name: funcName, call_id: call.id, recipient: context.requester };
   const tool = context.tools.get(funcName);
   const parsed = tool === undefined ? undefined : parseArguments(raw);
   let args: unknown = raw;
@@ -128,3 +129,14 @@ export async function executeToolCalls(
   }
   return { role: 'tool', tool_responses: responses, content: responses.map((r) => r.content).join('\n\n') };
 }
+
+/** The built-in reply function that runs the tool calls of the last message with the agent's function map. */
+export const generateToolCallsReply: ReplyFunction = async (agent, messages, sender) => {
+  const last = messages.at(-1);
+  if (last === undefined) return { final: false };
+  const iostream = IOStream.getDefault();
+  const signal = iostream.signal ?? new AbortController().signal;
+  const requester = sender?.name ?? 'the sender';
+  const reply = await executeToolCalls(last, { agent, requester, tools: agent.functionMap, iostream, signal });
+  return reply === null ? { final: false } : { final: true, reply };
+};

@@ -1,8 +1,8 @@
 import { AbortedError, DefinitionError } from '../errors.js';
 import { IOStream } from '../io/iostream.js';
 import type { ChatMessage, UsageSummary } from '../protocol/events.js';
-import type { Agent, AgentMessage, GenerateReplyOptions } from './agent.js';
-import { resolveAgentOptions, withDefaults, type ConversableAgentOptions } from './agent-options.js';
+import type { Agent, HistoryMessage } from './agent.js';
+import { withDefaults, type ConversableAgentOptions } from './agent-options.js';
 import { mergeUsage } from './chat-result.js';
 import { ConversableAgent } from './conversable-agent.js';
 import { GroupChat } from './group-chat.js';
@@ -13,6 +13,7 @@ import {
   resumeMessages,
   type GroupChatResumeOptions,
 } from './group-chat-resume.js';
+import type { ReplyFunction } from './reply-functions.js';
 
 /** Options of {@link GroupChatManager}: ConversableAgent's, with AutoGen's manager defaults. */
 export interface GroupChatManagerOptions extends Omit<ConversableAgentOptions, 'name'> {
@@ -61,28 +62,59 @@ function agentOptionsOf(options: GroupChatManagerOptions): ConversableAgentOptio
   return withDefaults({ ...rest, name: rest.name ?? 'chat_manager' }, MANAGER_DEFAULTS);
 }
 
+/** AutoGen's `Agent` trigger: any sender, but not none (a group chat starts from someone's message). */
+const anyAgent = (sender: Agent | undefined): boolean => sender !== undefined;
+
 /**
- * AutoGen 0.2's GroupChatManager: an agent whose reply to a message is a whole group chat. It appends each message to
- * the group, passes it to every other agent, stops on its termination condition or `maxRound`, else chooses the next
- * speaker (a `group_chat_run_chat` event) and lets it reply; then it replies nothing, which ends the chat it was in.
+ * AutoGen 0.2's GroupChatManager: an agent whose reply to a message is a whole group chat, its first reply function
+ * {@link GroupChatManager.runChat}. It appends each message to the group, passes it to every other agent, stops on its
+ * termination condition or `maxRound`, else chooses the next speaker (a `group_chat_run_chat` event) and lets it
+ * reply; then it replies nothing, which ends the chat it was in.
  * @example
  * const groupChat = new GroupChat({ agents: [user, writer, critic], speakerSelectionMethod: 'round_robin' });
  * const manager = new GroupChatManager({ groupchat: groupChat });
  * const result = await user.initiateChat(manager, { message: 'Write a haiku about Paris.' });
  */
 export class GroupChatManager extends ConversableAgent {
+  /**
+   * AutoGen's `GroupChatManager.run_chat` reply function: runs the group chat given as its config on the last message
+   * from `sender`, then ends the conversation with AG2's termination reason (`Maximum rounds (N) reached`, …). A
+   * manager registers it for any sender with its group; another agent can too, to run a group chat itself:
+   * `agent.registerReply(ConversableAgent, GroupChatManager.runChat, { config: groupChat, resetConfig: (g) => g.reset() })`.
+   */
+  static readonly runChat: ReplyFunction<GroupChat> = async (recipient, messages, sender, groupchat) => {
+    if (!(groupchat instanceof GroupChat)) {
+      throw new DefinitionError(
+        'OPTION_INVALID',
+        `GroupChatManager.runChat needs the GroupChat to run as its config (got ${String(groupchat)}): ` +
+          'registerReply(trigger, GroupChatManager.runChat, { config: groupChat }).',
+      );
+    }
+    if (sender === undefined) {
+      throw new DefinitionError(
+        'OPTION_INVALID',
+        'GroupChatManager.runChat needs the sender whose message starts the group chat, and generateReply was called ' +
+          'without one: register it with a trigger that needs a sender (a manager uses any agent; ConversableAgent).',
+      );
+    }
+    const message = messages.at(-1);
+    if (message === undefined) return { final: true, reply: null };
+    const terminationReason = await GroupChatManager.#run(recipient, groupchat, message, sender);
+    return { final: true, reply: null, terminationReason };
+  };
+
   readonly groupchat: GroupChat;
   readonly silent: boolean;
-  readonly #isTerminationMsg: (message: ChatMessage) => boolean;
   #lastSpeaker: Agent | undefined;
 
   constructor(options: GroupChatManagerOptions) {
-    const agentOptions = agentOptionsOf(options);
-    super(agentOptions);
+    super(agentOptionsOf(options));
     this.groupchat = options.groupchat;
     this.silent = options.silent ?? false;
-    // The manager checks each group message itself; resolved as ConversableAgent resolves it (same default).
-    this.#isTerminationMsg = resolveAgentOptions(new.target.name, agentOptions).isTerminationMsg;
+    this.registerReply(anyAgent, GroupChatManager.runChat, {
+      config: this.groupchat,
+      resetConfig: (groupchat) => groupchat.reset(),
+    });
   }
 
   /** The agent whose message the manager passed on last: who really sent what the agents just received. */
@@ -95,69 +127,57 @@ export class GroupChatManager extends ConversableAgent {
     return mergeUsage(super.usage, this.groupchat.speakerSelectionUsage);
   }
 
-  /** Forgets everything of earlier chats: the manager's histories and counters, and the group's messages. */
-  reset(): void {
-    this.clearHistory();
-    this.resetConsecutiveAutoReplyCounter();
-    this.groupchat.reset();
-  }
-
-  /** AutoGen's `_prepare_chat` of a manager: the group's messages and its agents' state with the manager, too. */
-  protected override chatStarting(partner: ConversableAgent, clearHistory: boolean): void {
-    if (clearHistory) this.groupchat.reset();
-    for (const agent of this.groupchat.agents) {
-      if (agent === partner) continue;
-      agent.resetConsecutiveAutoReplyCounter(this);
-      if (clearHistory) agent.clearHistory(this);
-    }
+  /** The group's messages, whoever asks: a summary of a group chat reads the whole group (AutoGen's). */
+  override chatMessagesForSummary(_agent: Agent): readonly HistoryMessage[] {
+    return this.groupchat.messages;
   }
 
   /**
-   * Runs the group chat on the last message from `sender` and replies nothing (AutoGen's `run_chat` reply function,
-   * which comes before every other reply of a manager).
+   * AutoGen's `_prepare_chat` of a manager: its own side, then the group's messages (when the history is cleared)
+   * and every other agent of the group, readied for a chat with the manager.
    */
-  override async generateReply({ sender, messages }: GenerateReplyOptions): Promise<AgentMessage | null> {
-    const message = (messages ?? this.chatMessages(sender)).at(-1);
-    if (message !== undefined) await this.#runChat(message, sender);
-    return null;
+  override prepareChat(partner: Agent, clearHistory: boolean, replyAtReceive: boolean): void {
+    super.prepareChat(partner, clearHistory, replyAtReceive);
+    if (clearHistory) this.groupchat.reset();
+    for (const agent of this.groupchat.agents) {
+      if (agent !== partner) agent.prepareChat(this, clearHistory, replyAtReceive);
+    }
   }
 
-  async #runChat(first: ChatMessage, sender: Agent): Promise<void> {
-    const groupchat = this.groupchat;
+  /** One run of `groupchat` by `manager` from `first`, said by `sender`; resolves to why it ended. */
+  static async #run(
+    manager: ConversableAgent,
+    groupchat: GroupChat,
+    first: ChatMessage,
+    sender: Agent,
+  ): Promise<string> {
     const io = IOStream.getDefault();
+    const silent = manager instanceof GroupChatManager && manager.silent;
     if (groupchat.sendIntroductions) {
       const intro = groupchat.introductionsMsg();
-      for (const agent of groupchat.agents) await this.send(intro, agent, false, true);
+      for (const agent of groupchat.agents) await manager.send(intro, agent, false, true);
     }
     let message: ChatMessage | undefined = first;
     let speaker: Agent = sender;
-    let reason = `Maximum rounds (${groupchat.maxRound}) reached`;
     for (let round = 0; round < groupchat.maxRound && message !== undefined; round++) {
-      this.#lastSpeaker = speaker;
+      if (manager instanceof GroupChatManager) manager.#lastSpeaker = speaker;
       const entry = groupchat.append(message, speaker);
-      for (const agent of groupchat.agents) if (agent !== speaker) await this.send(entry, agent, false, true);
-      if (this.#isTerminationMsg(entry)) {
-        reason = `Termination message condition on the GroupChatManager '${this.name}' met`;
-        break;
+      for (const agent of groupchat.agents) if (agent !== speaker) await manager.send(entry, agent, false, true);
+      if (manager.isTerminationMsg(entry)) {
+        return `Termination message condition on the GroupChatManager '${manager.name}' met`;
       }
       if (round === groupchat.maxRound - 1) break;
       if (io.signal?.aborted) throw new AbortedError(undefined, { cause: io.signal.reason });
-      const next = await groupchat.selectSpeaker(speaker, this);
-      if (next === null) {
-        reason = 'No next speaker selected';
-        break;
-      }
+      const next = await groupchat.selectSpeaker(speaker, manager);
+      if (next === null) return 'No next speaker selected';
       speaker = next;
-      if (!this.silent) io.send({ type: 'group_chat_run_chat', content: { speaker: speaker.name } });
-      const reply = await speaker.generateReply({ sender: this });
-      if (reply === null) {
-        reason = 'No reply generated';
-        break;
-      }
-      await speaker.send(reply, this, false, this.silent);
-      message = this.lastMessage(speaker);
+      if (!silent) io.send({ type: 'group_chat_run_chat', content: { speaker: speaker.name } });
+      const reply = await speaker.generateReply({ sender: manager });
+      if (reply === null) return 'No reply generated';
+      await speaker.send(reply, manager, false, silent);
+      message = manager.lastMessage(speaker);
     }
-    this.setTerminationReason(reason);
+    return `Maximum rounds (${groupchat.maxRound}) reached`;
   }
 
   /**

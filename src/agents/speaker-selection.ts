@@ -101,7 +101,7 @@ export async function selectSpeaker(
     agents = all.filter((agent) => funcs.some((name) => agent.canExecuteFunction(name)));
     if (agents.length === 1) return agents[0]!;
     if (agents.length === 0) {
-      agents = all.filter((agent) => agent.functionNames.length > 0);
+      agents = all.filter((agent) => agent.functionMap.size > 0);
       if (agents.length === 1) return agents[0]!;
       if (agents.length === 0) {
         throw new SpeakerSelectionError(

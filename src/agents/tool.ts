@@ -98,6 +98,26 @@ function jsonSchemaOf(parameters: ToolParameters | undefined, name: string): Jso
   return { type: 'object', ...parameters };
 }
 
+/**
+ * The argument names a tool takes, or `undefined` when it takes any: a zod object's keys unless it is loose
+ * (`z.looseObject`, `.passthrough()`, `.catchall()`), a JSON schema's `properties` unless `additionalProperties` allows
+ * more. Unknown arguments are an error by default, as a Python function rejects unknown keyword arguments.
+ */
+function argumentNames(parameters: ToolParameters | undefined): ReadonlySet<string> | undefined {
+  if (parameters === undefined) return new Set();
+  if (isZodSchema(parameters)) {
+    const catchall = (parameters as { _zod: { def: { catchall?: { _zod?: { def?: { type?: unknown } } } } } })._zod.def
+      .catchall;
+    if (catchall !== undefined && catchall._zod?.def?.type !== 'never') return undefined;
+    return new Set(Object.keys((parameters as z.ZodObject).shape));
+  }
+  const { properties, additionalProperties } = parameters;
+  if (!isPlainObject(properties) || (additionalProperties !== undefined && additionalProperties !== false)) {
+    return undefined;
+  }
+  return new Set(Object.keys(properties));
+}
+
 /** AutoGen's `serialize_to_str`: strings as they are, anything else as JSON. */
 function serializeResult(value: unknown): string {
   if (typeof value === 'string') return value;
@@ -137,6 +157,7 @@ export function createTool(fn: ToolFunction<never>, options: ToolOptions): Tool 
     function: { name, description, parameters: jsonSchemaOf(parameters, name) },
   };
   const validator = isZodSchema(parameters) ? parameters : undefined;
+  const names = argumentNames(parameters);
   const call = fn as ToolFunction<unknown>;
 
   return {
@@ -145,6 +166,9 @@ export function createTool(fn: ToolFunction<never>, options: ToolOptions): Tool 
     schema,
     async call(args, context) {
       if (!isPlainObject(args)) throw new TypeError('The arguments must be a JSON object.');
+      const unexpected = names === undefined ? undefined : Object.keys(args).find((key) => !names.has(key));
+      // Python's words for it, which AutoGen sends back to the model as "Error: ...".
+      if (unexpected !== undefined) throw new TypeError(`${name}() got an unexpected keyword argument '${unexpected}'`);
       let parsed: unknown = args;
       if (validator) {
         const result = validator.safeParse(args);
@@ -152,6 +176,32 @@ export function createTool(fn: ToolFunction<never>, options: ToolOptions): Tool 
         parsed = result.data;
       }
       return serializeResult(await call(parsed, context));
+    },
+  };
+}
+
+/**
+ * A plain function an agent runs under `name` (AutoGen's `function_map` entry): it gets the model's arguments object
+ * unchecked, and advertises no schema of its own.
+ */
+export function functionMapTool(name: string, fn: ToolFunction): Tool {
+  if (typeof name !== 'string' || !VALID_NAME.test(name)) {
+    throw new DefinitionError(
+      'TOOL_INVALID',
+      `Invalid function name: ${String(name)}. Only letters, numbers, '_' and '-' are allowed, at most 64 characters.`,
+    );
+  }
+  if (typeof fn !== 'function') {
+    throw new DefinitionError('TOOL_INVALID', `Function '${name}' of the function map must be a function or a tool.`);
+  }
+  const schema: ToolSchema = { type: 'function', function: { name, parameters: { type: 'object', properties: {} } } };
+  return {
+    name,
+    description: '',
+    schema,
+    async call(args, context) {
+      if (!isPlainObject(args)) throw new TypeError('The arguments must be a JSON object.');
+      return serializeResult(await fn(args, context));
     },
   };
 }

@@ -395,6 +395,11 @@ export class Session {
     this.#abort(reason);
   }
 
+  /** How the run closed (or will close) its client's connection, once it ended. */
+  get closeCode(): number {
+    return this.#closeCode;
+  }
+
   /** True for a durable run (a shared store): another instance can take it over. */
   get durable(): boolean {
     return this.iostream.journal !== undefined;

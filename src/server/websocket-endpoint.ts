@@ -377,7 +377,8 @@ export class WebsocketEndpoint extends EventEmitter<EndpointEvents> {
     for (const logged of read.frames) out.send(logged);
     void out.flushed().then(() => {
       out.flushNow();
-      if (connection.open) connection.close(CloseCode.NORMAL);
+      // As the run closed its own client: 1011 after a fatal error, 1000 after a normal end.
+      if (connection.open) connection.close(live?.closeCode ?? record.closeCode ?? CloseCode.NORMAL);
     });
   }
 

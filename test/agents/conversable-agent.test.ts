@@ -156,7 +156,8 @@ describe('the seed conversation', () => {
       },
       { role: 'user', content: SEED_POEM, name: 'chatbot' },
     ]);
-    expect(result.summary).toBe(SEED_POEM.replace('TERMINATE', '').trim());
+    // AutoGen's last_msg only removes TERMINATE: the newline before it stays.
+    expect(result.summary).toBe(SEED_POEM.replace('TERMINATE', ''));
     expect(result.terminationReason).toBe("Termination message condition on agent 'user_proxy' met");
     expect(result.humanInput).toEqual([]);
     expect(result.cost.models['gpt-4']!.total_tokens).toBeGreaterThan(0);

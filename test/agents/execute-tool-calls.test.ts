@@ -99,6 +99,14 @@ describe('executeToolCalls', () => {
     expect(result.chatHistory.at(-1)).toMatchObject({ role: 'tool', name: 'executor' });
   });
 
+  it('sends an unexpected argument back to the model as an error, without running the tool', async () => {
+    const { io } = await executeCalls([add], [call('c1', 'add', '{"a":1,"c":2}')]);
+    expect(io.of('tool_response')[0]!.content.tool_responses).toEqual([
+      { tool_call_id: 'c1', role: 'tool', content: "Error: add() got an unexpected keyword argument 'c'" },
+    ]);
+    expect(io.of('executed_function')[0]!.content.is_exec_success).toBe(false);
+  });
+
   it('passes the run signal and the executing agent to tools', async () => {
     let seen: ToolContext | undefined;
     const spy = createTool(

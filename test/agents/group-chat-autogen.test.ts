@@ -23,21 +23,17 @@ import { CapturingIOStream } from './capturing-iostream.js';
 
 // AutoGen 0.2's test/agentchat/test_groupchat.py (tag v0.2.40), ported case by case with the same agents, messages
 // and expected values. Where agentws differs on purpose the comment says so and the test asserts agentws's
-// behaviour. Not ported (features agentws does not have): test_plugin (register_reply, another engineer's part of
-// issue 13), test_clear_agents_history (enable_clear_history), test_custom_model_client (custom model client
-// classes), test_select_speaker_transform_messages (message transforms).
+// behaviour. Not ported (features agentws does not have): test_clear_agents_history (enable_clear_history),
+// test_custom_model_client (custom model client classes), test_select_speaker_transform_messages (message transforms).
 
 /** AutoGen's `ConversableAgent(name, human_input_mode="NEVER", llm_config=False, default_auto_reply=…)`. */
 function agent(name: string, defaultAutoReply?: AgentMessage, options: Partial<ConversableAgentOptions> = {}) {
   return new ConversableAgent({ name, humanInputMode: 'NEVER', defaultAutoReply, ...options });
 }
 
-/** AutoGen's `agent.reset()`, which agentws's ConversableAgent spells out. */
+/** AutoGen's `agent.reset()` on each agent. */
 function reset(...agents: ConversableAgent[]): void {
-  for (const a of agents) {
-    a.clearHistory();
-    a.resetConsecutiveAutoReplyCounter();
-  }
+  for (const a of agents) a.reset();
 }
 
 /** A model-less manager (AutoGen's `GroupChatManager(groupchat=…, llm_config=False)`). */
@@ -286,6 +282,30 @@ describe('test_groupchat.py (AutoGen 0.2)', () => {
       );
     },
   );
+
+  it('test_plugin (AutoGen 0.2)', async () => {
+    // Give another Agent class ability to manage group chat. AutoGen's `autogen.Agent` trigger is ConversableAgent
+    // here, its `GroupChat.reset` a function of the config.
+    const agent1 = agent('alice', 'This is alice speaking.', { maxConsecutiveAutoReply: 2 });
+    const agent2 = agent('bob', 'This is bob speaking.', { maxConsecutiveAutoReply: 2 });
+    const groupchat = new GroupChat({ agents: [agent1, agent2], messages: [], maxRound: 2 });
+    const groupChatManager = new ConversableAgent({ name: 'deputy_manager', llmConfig: false });
+    groupChatManager.registerReply(ConversableAgent, GroupChatManager.runChat, {
+      config: groupchat,
+      resetConfig: (config) => config.reset(),
+    });
+    const { io, value: result } = await run(() => agent1.initiateChat(groupChatManager, { message: 'hello' }));
+
+    expect(agent1.chatMessages(groupChatManager).length).toBe(2);
+    expect(groupchat.messages.length).toBe(2);
+    // Beyond AutoGen's asserts: the run comes before the deputy's own termination check (no human was asked), ends
+    // with the group chat's reason, and the deputy's reset empties the group through resetConfig.
+    expect(io.prompts).toEqual([]);
+    expect(io.of('group_chat_run_chat').map((e) => e.content.speaker)).toEqual(['bob']);
+    expect(result.terminationReason).toBe('Maximum rounds (2) reached');
+    groupChatManager.reset();
+    expect(groupchat.messages.length).toBe(0);
+  });
 
   it('test_agent_mentions (AutoGen 0.2)', () => {
     const agent1 = agent('alice', 'This is alice speaking.');

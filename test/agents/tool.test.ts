@@ -47,6 +47,32 @@ describe('createTool', () => {
     await expect(none.call({}, context)).resolves.toBe('null');
   });
 
+  it("rejects unknown arguments in Python's words, unless the schema allows more", async () => {
+    const unexpected = (name: string, key: string) => `${name}() got an unexpected keyword argument '${key}'`;
+    const city = { city: 'Paris', town: 'Lyon' };
+    const zodStrict = createTool((args) => args, {
+      name: 'weather_forecast',
+      description: 'Weather',
+      parameters: z.object({ city: z.string() }),
+    });
+    await expect(zodStrict.call(city, context)).rejects.toThrow(unexpected('weather_forecast', 'town'));
+    const zodLoose = createTool((args) => args, {
+      name: 'loose',
+      description: 'Loose',
+      parameters: z.looseObject({ city: z.string() }),
+    });
+    await expect(zodLoose.call(city, context)).resolves.toBe('{"city":"Paris","town":"Lyon"}');
+    const json = (parameters: Record<string, unknown>) =>
+      createTool((args) => args, { name: 'json', description: 'JSON', parameters });
+    const properties = { city: { type: 'string' } };
+    await expect(json({ type: 'object', properties }).call(city, context)).rejects.toThrow(unexpected('json', 'town'));
+    await expect(json({ properties, additionalProperties: true }).call(city, context)).resolves.toContain('Lyon');
+    await expect(json({ type: 'object' }).call(city, context)).resolves.toContain('Lyon');
+    const none = createTool(() => 'ok', { name: 'noargs', description: 'No arguments' });
+    await expect(none.call({ x: 1 }, context)).rejects.toThrow(unexpected('noargs', 'x'));
+    await expect(none.call({}, context)).resolves.toBe('ok');
+  });
+
   it('takes a plain JSON schema as it is', () => {
     const parameters = { type: 'object', properties: { q: { type: 'string' } }, required: ['q'] };
     expect(

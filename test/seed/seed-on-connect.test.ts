@@ -97,6 +97,6 @@ describe('createSeedOnConnect (what `agentws serve` runs by default)', () => {
     expect(types.filter((t) => t === 'chat_end')).toHaveLength(2);
     expect(types.at(-1)).toBe('run_completion');
     // The last chat's summary (AutoGen's last_msg, TERMINATE removed).
-    expect(client.events.at(-1)!.content).toMatchObject({ summary: 'Sunny again tomorrow.' });
+    expect(client.events.at(-1)!.content).toMatchObject({ summary: 'Sunny again tomorrow. ' });
   });
 });

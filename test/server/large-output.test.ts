@@ -93,7 +93,7 @@ function expectWholeReply(events: WireFrame[], text: string): void {
     'termination_reason',
   ]);
   // The summary is the last message without the TERMINATE that ended the chat.
-  expect(chatEnd!.summary === text.replace(' TERMINATE', '')).toBe(true);
+  expect(chatEnd!.summary === text.replace('TERMINATE', '')).toBe(true);
   expect(completion!.summary === chatEnd!.summary).toBe(true);
   expect(completion).toMatchObject({ history_length: chatEnd!.history.length, last_speaker: 'chatbot' });
 }
@@ -124,7 +124,7 @@ describe('large output reaches a reading client whole, with one terminal event',
     expect(response!.tool_responses[0]!.content === result).toBe(true);
     // The model got the whole result too.
     expect(fake!.requests[1]!.body.messages.at(-1)!.content === result).toBe(true);
-    expect(contentOf(events, 'run_completion')[0]).toMatchObject({ summary: 'Sunny.' });
+    expect(contentOf(events, 'run_completion')[0]).toMatchObject({ summary: 'Sunny. ' });
   });
 
   it('text mode: a 24 MiB print of multi-byte characters arrives as one frame, every character intact', async () => {

@@ -2,6 +2,7 @@ import { IOStream } from '../../io/iostream.js';
 import type { LlmConfig } from '../../llm/llm-client.js';
 import type { ChatMessage, HumanInputMode } from '../../protocol/events.js';
 import type { Agent } from '../agent.js';
+import type { ReplyResult } from '../reply-functions.js';
 import { CODE_EXECUTION_REFUSED_MESSAGE, codeExecutionAllowed } from './code-execution-permission.js';
 import {
   resolveCodeExecutionConfig,
@@ -197,6 +198,23 @@ export class CodeExecution {
     }
     return formatResult(exitCode, logsAll);
   }
+}
+
+/**
+ * The reply of `agent`'s code-execution reply function (`ConversableAgent.generateCodeExecutionReply`), with
+ * `execution` the agent's own (none: not final). An end of the conversation carries its reason.
+ */
+export async function codeExecutionReply(
+  execution: CodeExecution | undefined,
+  agent: CodeExecutingAgent,
+  messages: readonly ChatMessage[],
+  sender: Agent | undefined,
+): Promise<ReplyResult> {
+  const result = await execution?.generateReply(agent, messages, sender);
+  if (!result?.final) return { final: false };
+  return result.reason === undefined
+    ? { final: true, reply: result.reply }
+    : { final: true, reply: result.reply, terminationReason: result.reason };
 }
 
 /**

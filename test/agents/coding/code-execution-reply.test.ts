@@ -266,6 +266,50 @@ describe('approval (humanInputMode ALWAYS and TERMINATE)', () => {
   });
 });
 
+describe('the code-execution reply function', () => {
+  it("sits between the tool calls and the model, AutoGen's order, only when codeExecutionConfig enables it", () => {
+    const withCode = new UserProxyAgent({ name: 'user', codeExecutionConfig: { workDir, useDocker: false } });
+    expect(withCode.replyFunctions.map((entry) => entry.replyFunc)).toEqual([
+      ConversableAgent.checkTerminationAndHumanReply,
+      ConversableAgent.generateToolCallsReply,
+      ConversableAgent.generateCodeExecutionReply,
+      ConversableAgent.generateOaiReply,
+    ]);
+    expect(new UserProxyAgent({ name: 'user' }).replyFunctions.map((entry) => entry.replyFunc)).not.toContain(
+      ConversableAgent.generateCodeExecutionReply,
+    );
+  });
+
+  it('is one reply function among the others: excluded, the model answers the code instead', async () => {
+    const agent = new ConversableAgent({
+      name: 'coder',
+      humanInputMode: 'NEVER',
+      llmConfig: { configList: [{ model: 'gpt-4', api_key: 'sk-test', base_url: fake.baseURL }] },
+      codeExecutionConfig: { workDir, useDocker: false },
+    });
+    const messages: ChatMessage[] = [{ role: 'user', content: "```python\nprint('ran')\n```" }];
+    fake.enqueue({ content: 'I will not run that.' });
+    await withStream([], async () => {
+      expect(await agent.generateReply({ messages })).toBe('exitcode: 0 (execution succeeded)\nCode output: \nran\n');
+      expect(fake.requests).toHaveLength(0);
+      const exclude = [ConversableAgent.generateCodeExecutionReply];
+      expect(await agent.generateReply({ messages, exclude })).toEqual({
+        role: 'assistant',
+        content: 'I will not run that.',
+      });
+    });
+  });
+
+  it('on an agent without codeExecutionConfig, lets the next function answer', async () => {
+    const agent = new ConversableAgent({ name: 'plain', humanInputMode: 'NEVER', defaultAutoReply: 'nothing ran' });
+    agent.registerReply(undefined, ConversableAgent.generateCodeExecutionReply);
+    const messages: ChatMessage[] = [{ role: 'user', content: "```python\nprint('ran')\n```" }];
+    await withStream([], async () => {
+      expect(await agent.generateReply({ messages })).toBe('nothing ran');
+    });
+  });
+});
+
 describe('where code execution is not allowed (a server started without --allow-code-execution)', () => {
   it('refuses without running or parsing anything: a clear reply to the model and an error event', async () => {
     const { assistant, userProxy } = agents({ workDir, useDocker: false }, 'TERMINATE');
