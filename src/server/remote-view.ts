@@ -108,6 +108,7 @@ export class RemoteView {
       `session ${this.sessionId}: resumed after event ${after} through this instance ` +
         `(${read.frames.length} replayed; the run is on another instance)`,
     );
+    this.#settings.observer.resumed(this.sessionId);
     if (record.state === 'ended') this.#endCode ??= record.closeCode ?? CloseCode.NORMAL;
     void this.#pull();
     return 'ok';
@@ -200,6 +201,7 @@ export class RemoteView {
         this.#close(CloseCode.INVALID_DATA, 'invalid_data');
         return;
       case 'refused':
+        this.#settings.observer.frameRejected('invalid_frame');
         this.#sendError('PROTOCOL_ERROR', message.message, false);
         return;
       case 'plain':

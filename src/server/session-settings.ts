@@ -1,5 +1,6 @@
 import type { ResumeFrame } from '../protocol/events.js';
 import type { SessionStore } from '../store/session-store.js';
+import type { SessionObserver } from '../observability/session-observer.js';
 import type { Connection } from './connection.js';
 import type { InputTimeoutAction, IOWebsockets } from './io-websockets.js';
 import type { Logger } from './logger.js';
@@ -44,6 +45,8 @@ export interface SessionSettings {
   store: SessionStore;
   /** A connection's first frame asks to resume a session (handled by the endpoint, which knows them all). */
   onResume: (frame: ResumeFrame, connection: Connection, fresh: Session) => void;
+  /** Told of detaches, resumes and refused frames (the server's metrics). */
+  observer: SessionObserver;
   /** Scrubs secrets from error events and log lines. */
   redact: Redactor;
   /** Whether agents may run code (each session's `iostream.allowsCodeExecution`). [false] */

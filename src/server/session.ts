@@ -264,6 +264,7 @@ export class Session {
       `session ${this.id}: resumed after event ${after} (${lastSeq - Math.min(after, lastSeq)} replayed)` +
         (previous ? '; the previous connection was taken over' : ''),
     );
+    this.#settings.observer.resumed(this.id);
     return read;
   }
 
@@ -371,6 +372,7 @@ export class Session {
     this.#settings.logger.info(
       `session ${this.id}: connection lost; the run goes on, resumable for ${this.#settings.resumeWindowMs} ms`,
     );
+    this.#settings.observer.detached(this.id);
     this.#startDetachTimer();
   }
 
@@ -533,6 +535,7 @@ export class Session {
   }
 
   #protocolError(message: string): void {
+    this.#settings.observer.frameRejected('invalid_frame');
     this.iostream.send({ type: 'error', content: { error: message, code: 'PROTOCOL_ERROR', fatal: false } });
   }
 

@@ -295,6 +295,7 @@ export class WebsocketEndpoint extends EventEmitter<EndpointEvents> {
     const { store } = this.options;
     const fail = (reason: ResumeFailure, message: string): void => {
       this.options.logger.info(`resume of session ${echoId(frame.session)} refused: ${reason}`);
+      this.options.observer.resumeRefused(reason);
       const event = encodeEvent(
         { type: 'resume_failed', content: { reason, message } },
         0,
@@ -375,6 +376,7 @@ export class WebsocketEndpoint extends EventEmitter<EndpointEvents> {
     };
     out.send(encodeEvent(resumed, 0, JSON.stringify(frame.session)));
     for (const logged of read.frames) out.send(logged);
+    this.options.observer.resumed(frame.session);
     void out.flushed().then(() => {
       out.flushNow();
       // As the run closed its own client: 1011 after a fatal error, 1000 after a normal end.

@@ -106,6 +106,26 @@ describe('GET /metrics', () => {
     expect(m.has('process_cpu_seconds_total')).toBe(true);
   });
 
+  it('a real session tells the metrics of its detach, its resume, and a frame it refused', async () => {
+    const target = await start();
+    const client = await TestClient.open(target.uri, 'agentws.v1');
+    const session = await client.waitForEvent('session');
+    await client.waitForEvent('input_request');
+    client.send({ type: 'input_response', id: 'no-such-request', value: 'x' });
+    await client.waitFor(() => client.events.some((e) => e.type === 'error'));
+    const { id, resume_token: token } = session.content as { id: string; resume_token: string };
+    client.ws.terminate();
+    await expect.poll(async () => (await scrape(target)).get('agentws_sessions_detached')).toBe(1);
+    const back = await TestClient.open(target.uri, ['agentws.v1', 'agentws.resume']);
+    back.send({ type: 'resume', session: id, token, after: 0 });
+    await back.waitForEvent('resumed');
+    const m = await scrape(target);
+    expect(m.get('agentws_sessions_detached')).toBe(0);
+    expect(m.get('agentws_session_resumes_total{result="resumed"}')).toBe(1);
+    expect(m.get('agentws_client_frames_rejected_total{reason="invalid_frame"}')).toBe(1);
+    back.ws.close();
+  });
+
   it('live sessions are counted while they run', async () => {
     const target = await start();
     const client = await TestClient.open(target.uri, 'agentws.v1');

@@ -4,6 +4,7 @@ import { createRedactor } from '../../src/server/redact.js';
 import type { OnConnect, SessionSettings } from '../../src/server/session.js';
 import { Session } from '../../src/server/session.js';
 import { MemorySessionStore } from '../../src/store/memory-store.js';
+import { noopSessionObserver } from '../../src/observability/session-observer.js';
 import { MemoryConnection } from '../helpers/memory-connection.js';
 
 function settings(onConnect: OnConnect): SessionSettings {
@@ -19,6 +20,7 @@ function settings(onConnect: OnConnect): SessionSettings {
     resumeWindowMs: 0,
     store: new MemorySessionStore(),
     onResume: () => {},
+    observer: noopSessionObserver,
     redact: createRedactor([]),
   };
 }
