@@ -92,14 +92,12 @@ export class DurableRun implements RunJournal {
       this.#checkSeq(entry);
       return recorded.value;
     }
-    this.#goLive();
     const early = typedAhead();
-    let value: string;
-    if (early !== undefined) value = early;
-    else {
-      ask();
-      value = await live();
-    }
+    // The request is the same as before: sent (or matched with the stored one) before going live, so that a request
+    // the client has already keeps its id and an answer sent to the previous process still fits.
+    if (early === undefined) ask();
+    this.#goLive();
+    const value = early ?? (await live());
     this.#record({
       kind: 'input',
       result: { value, asked: early === undefined } satisfies RecordedInput,

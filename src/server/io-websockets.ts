@@ -55,6 +55,9 @@ interface PendingInput {
   cleanup: (() => void) | undefined;
 }
 
+/** Answers by id kept for a durable run's input requests not made yet. */
+const MAX_STASHED = 100;
+
 /** Answers kept for input() calls not made yet: a client may type ahead, but not without bound. */
 const MAX_EARLY_ANSWERS = 1000;
 
@@ -82,6 +85,11 @@ export class IOWebsockets implements IOStream {
   #finished = false;
   /** JSON mode: requests in the order they were made (plain text frames answer the oldest). */
   readonly #pending: PendingInput[] = [];
+  /**
+   * Durable runs: answers by id to input requests not made yet (a run taken over is still replaying up to them). Ids
+   * of durable runs are the same in every try, so such an answer is for the request this run will make.
+   */
+  readonly #stashed = new Map<string, string>();
   /** Answers that arrived before anyone asked (e.g. the first message, sent right after connecting). */
   readonly #early: string[] = [];
   #earlyChars = 0;
@@ -196,6 +204,11 @@ export class IOWebsockets implements IOStream {
 
   #waitForAnswer(id: string, timeoutMs: number | null, outer: AbortSignal | undefined): Promise<string> {
     if (this.signal.aborted) return Promise.reject(this.#abortError());
+    const stashed = this.#stashed.get(id);
+    if (stashed !== undefined) {
+      this.#stashed.delete(id);
+      return Promise.resolve(stashed);
+    }
     return new Promise<string>((resolve, reject) => {
       const pending: PendingInput = { id, resolve, reject, timer: undefined, cleanup: undefined };
       this.#pending.push(pending);
@@ -237,6 +250,18 @@ export class IOWebsockets implements IOStream {
   /** @internal Ids of the input requests waiting for an answer, oldest first. */
   get pendingInputIds(): string[] {
     return this.#pending.map((pending) => pending.id);
+  }
+
+  /**
+   * @internal Durable runs: keeps an answer to a request this run has not made yet (bounded); false when it cannot
+   * be one (not a durable run, an id of a request made already, too many kept).
+   */
+  stash(id: string, value: string): boolean {
+    if (!this.#init.durable || this.#stashed.size >= MAX_STASHED) return false;
+    const seq = /^input-(\d+)$/.exec(id);
+    if (!seq || Number(seq[1]) <= this.#seq) return false;
+    this.#stashed.set(id, value);
+    return true;
   }
 
   /** @internal A JSON `input_response`. Returns false when no pending request has that id. */

@@ -61,8 +61,10 @@ export class Session {
   #remoteView: string | undefined;
   /** How the run closed its client's connection, once it ended. */
   #closeCode: number = CloseCode.NORMAL;
-  /** The run was taken over from another process: it replays, then goes on. */
+  /** The run was taken over from another process (or started by a front-only instance): it did not start here. */
   readonly #takeover: boolean;
+  /** The run taken over has steps to replay. */
+  readonly #replays: boolean;
   /** The session event as its first client gets it, with the resume token (the store's copy has none). */
   #sessionFrame: string | undefined;
   /** Runs out the resume window while detached. */
@@ -98,6 +100,7 @@ export class Session {
     this.#rate = new FrameRate(settings.maxFramesPerSecond);
     this.#sessionJson = JSON.stringify(id);
     this.#takeover = takeover !== undefined;
+    this.#replays = (takeover?.journal.length ?? 0) > 0;
     this.#resumable =
       mode === 'json' && (resumeToken !== null || takeover !== undefined) && settings.resumeWindowMs > 0;
     this.#resumeToken = this.#resumable ? resumeToken : null;
@@ -122,7 +125,7 @@ export class Session {
       this.#writer = settings.store.create(id, takeover ? undefined : tokenHash(this.#resumeToken!), {
         durable: (frame, seq) => this.#toClient(frame, seq),
         failed: (error) => this.#storeFailed(error),
-        command: (command) => this.#command(command),
+        command: (command, backlog) => this.#command(command, backlog),
       });
     }
     // With a shared store the run is durable: journaled, so that another process can take it over.
@@ -585,17 +588,19 @@ export class Session {
   }
 
   /** A client's frame for the run, from the connection attached here or through another instance. */
-  #command(command: RunCommand): void {
+  #command(command: RunCommand, backlog = false): void {
     if (this.#stop !== undefined) return;
     switch (command.type) {
       case 'text':
-        this.#deliver(command.value);
+        // A plain answer kept from before a takeover may have been used already: only answers by id are safe.
+        if (!(backlog && this.#replays)) this.#deliver(command.value);
         return;
       case 'cancel':
         this.#abort('cancelled');
         return;
       case 'input_response':
-        if (!this.iostream.answer(command.id, command.value)) {
+        if (!this.iostream.answer(command.id, command.value) && !this.iostream.stash(command.id, command.value)) {
+          if (backlog) return; // answered before this run took over
           this.#protocolError(
             `No pending input request has id ${echoClientValue(command.id)} (unknown or already answered).`,
           );

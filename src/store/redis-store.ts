@@ -63,6 +63,23 @@ type Resolved = typeof DEFAULTS & Pick<RedisSessionStoreOptions, 'logger'>;
 /** A stream entry as ioredis returns it: `[id, [field, value, …]]`. */
 type StreamEntry = [string, string[]];
 
+/** Adds a client frame to the inbox and tells the run, with the entry's id. */
+const INBOX = `
+local id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', 1000, '*', 'c', ARGV[1])
+redis.call('PEXPIRE', KEYS[1], ARGV[2])
+redis.call('PUBLISH', KEYS[2], id .. ' ' .. ARGV[1])
+return id`;
+
+/** A stream entry id `<ms>-<n>` as numbers. */
+function parseEntryId(id: string): [number, number] | undefined {
+  const match = /^(\d+)-(\d+)$/.exec(id);
+  return match ? [Number(match[1]), Number(match[2])] : undefined;
+}
+
+function compareEntryIds(a: [number, number], b: [number, number]): number {
+  return a[0] - b[0] || a[1] - b[1];
+}
+
 /** The seq of a log entry: entries are added with the id `0-<seq>`, so the id says the seq. */
 function seqOf(entry: StreamEntry): number {
   return Number(entry[0].slice(2));
@@ -168,11 +185,13 @@ export class RedisSessionStore implements SessionStore {
   }
 
   /** The keys of a session. */
-  keys(id: string): { meta: string; log: string; journal: string; gone: string; commands: string; notes: string } {
+  keys(id: string): Record<'meta' | 'log' | 'inbox' | 'journal' | 'gone' | 'commands' | 'notes', string> {
     const base = `${this.#options.keyPrefix}{${id}}`;
     return {
       meta: `${base}:meta`,
       log: `${base}:log`,
+      /** Stream: client frames for the run (answers, plain text, cancel), `MAXLEN ~ 1000`. */
+      inbox: `${base}:inbox`,
       /** List: the durable run's journal (model replies, answers, tool results), never trimmed. */
       journal: `${base}:journal`,
       gone: `${base}:gone`,
@@ -194,11 +213,28 @@ export class RedisSessionStore implements SessionStore {
     const writer = this.#batcher.writer(sink);
     writer.announce = (lastSeq) => ['publish', keys.notes, JSON.stringify({ type: 'stored', lastSeq })];
     this.#live.add(id);
-    const onCommand = (message: string): void => {
-      const command = parseCommand(message);
-      if (command) sink.command?.(command);
+    // Client frames come on the commands channel, each once: those kept in the inbox (answers, cancel) carry their
+    // entry id, and the inbox's backlog (frames sent before this run subscribed) is read once subscribed.
+    let lastInbox: [number, number] = [0, 0];
+    const accept = (entryId: string | undefined, json: string, backlog: boolean): void => {
+      if (entryId !== undefined) {
+        const parsed = parseEntryId(entryId);
+        if (!parsed || compareEntryIds(parsed, lastInbox) <= 0) return;
+        lastInbox = parsed;
+      }
+      const command = parseCommand(json);
+      if (command) sink.command?.(command, backlog);
     };
-    this.#subscribe(keys.commands, onCommand).catch(() => {}); // resubscribed by ioredis once Redis is back
+    const onCommand = (message: string): void => {
+      const space = message.indexOf(' ');
+      if (message.startsWith('{')) accept(undefined, message, false);
+      else if (space > 0) accept(message.slice(0, space), message.slice(space + 1), false);
+    };
+    const subscribed = this.#subscribe(keys.commands, onCommand).then(async () => {
+      const backlog = (await this.#redis.xrange(keys.inbox, '-', '+')) as StreamEntry[];
+      for (const [entryId, fields] of backlog) accept(entryId, fields[1] ?? '', true);
+    });
+    subscribed.catch(() => {}); // resubscribed by ioredis once Redis is back
     const stop = (): void => {
       this.#live.delete(id);
       this.runs.forget(id);
@@ -231,13 +267,18 @@ export class RedisSessionStore implements SessionStore {
         writer.command(['pexpire', keys.journal, String(liveTtlMs)], 0);
       },
       pending: (ids) => writer.command(['hset', keys.meta, 'pending', JSON.stringify(ids)], 0),
-      note: (note) => writer.command(['publish', keys.notes, JSON.stringify(note)], 0),
+      note: (note) => {
+        const publish = ['publish', keys.notes, JSON.stringify(note)];
+        // Followers answer `restarted` with `attach`: it must find this run subscribed.
+        if (note.type === 'restarted') void subscribed.finally(() => writer.command(publish, 0));
+        else writer.command(publish, 0);
+      },
       end: (keepMs, closeCode = 1000) => {
         stop();
         writer.command(['hset', keys.meta, 'state', 'ended', 'close_code', String(closeCode)], 0);
         writer.command(this.runs.endCommand(id), 0);
         // The journal is needed only to take a live run over.
-        writer.command(['del', keys.journal], 0);
+        writer.command(['del', keys.journal, keys.inbox], 0);
         if (keepMs > 0) {
           writer.command(['pexpire', keys.meta, String(keepMs)], 0);
           writer.command(['pexpire', keys.log, String(keepMs)], 0);
@@ -248,7 +289,7 @@ export class RedisSessionStore implements SessionStore {
       discard: () => {
         stop();
         writer.command(this.runs.endCommand(id), 0);
-        writer.command(['del', keys.meta, keys.log, keys.journal], 0);
+        writer.command(['del', keys.meta, keys.log, keys.journal, keys.inbox], 0);
       },
     };
   }
@@ -301,9 +342,17 @@ export class RedisSessionStore implements SessionStore {
   }
 
   command(id: string, command: RunCommand): void {
+    const keys = this.keys(id);
+    const json = JSON.stringify(command);
     // Fire and forget: a command lost while Redis is away is like one lost in a dropped connection (the client
-    // sends its answers again from `pending_inputs` when it resumes).
-    this.#redis.publish(this.keys(id).commands, JSON.stringify(command)).catch(() => {});
+    // sends its answers again from `pending_inputs` when it resumes). Which connection holds the session is said on
+    // the channel only; answers, plain text and cancel are also kept in the inbox, for a run not started yet or
+    // taken over since.
+    if (command.type === 'attach' || command.type === 'detach') {
+      this.#redis.publish(keys.commands, json).catch(() => {});
+    } else {
+      this.#redis.eval(INBOX, 2, keys.inbox, keys.commands, json, String(this.#options.liveTtlMs)).catch(() => {});
+    }
   }
 
   async read(id: string, after: number): Promise<LogRead> {
@@ -369,7 +418,7 @@ export class RedisSessionStore implements SessionStore {
     const pipeline = this.#redis.pipeline();
     for (const id of this.#live) {
       const keys = this.keys(id);
-      pipeline.pexpire(keys.meta, ttl).pexpire(keys.log, ttl).pexpire(keys.journal, ttl);
+      pipeline.pexpire(keys.meta, ttl).pexpire(keys.log, ttl).pexpire(keys.journal, ttl).pexpire(keys.inbox, ttl);
     }
     if (pipeline.length > 0) void pipeline.exec().catch(() => {});
   }

@@ -59,8 +59,11 @@ export interface DurableSink {
    * frames not yet stored are lost, and the session must end.
    */
   failed(error: Error): void;
-  /** A client's frame sent through another instance (shared stores). */
-  command?(command: RunCommand): void;
+  /**
+   * A client's frame sent through another instance (shared stores). `backlog`: sent before this run started (kept in
+   * the session's inbox), possibly to a process that ran it before.
+   */
+  command?(command: RunCommand, backlog: boolean): void;
 }
 
 /** A session's handle on its record and log, held by the run that writes it. */

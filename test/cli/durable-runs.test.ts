@@ -121,4 +121,36 @@ describe('durable runs: the process running a session is killed with SIGKILL', (
     expect(fake.requests[2]!.body.messages).toEqual(fake.requests[1]!.body.messages);
     console.log(`takeover after SIGKILL: ${Math.round(takeoverMs)} ms to the next live event`);
   });
+
+  it('an answer sent while no process runs the session is kept, and the process that takes the run over uses it', async () => {
+    const open = new Gate();
+    open.release();
+    fake = await startFakeOpenAI({
+      respond: () =>
+        fake!.requests.length === 1
+          ? { toolCalls: [{ name: 'weather_forecast', arguments: '{"city":"Paris"}' }] }
+          : { rawBody: pacedBody(POEM, open) },
+    });
+    const counterUrl = await startCounter();
+    const configList = JSON.stringify([{ model: 'gpt-4', base_url: fake.baseURL, api_key: 'sk-test' }]);
+    const [a, b] = await instances(2, { OAI_CONFIG_LIST: configList, TOOL_COUNTER_URL: counterUrl });
+
+    const client = await TestClient.open(a!.uri, 'agentws.v1');
+    const asked = await client.waitForEvent('input_request');
+    const { session, token } = credentials(client);
+    a!.kill();
+    expect(await client.closed).toBe(1006);
+    // Through B at once, before any instance took the run over: B follows it, and keeps the answer in the inbox.
+    const resumer = await Resumer.open(b!.uri, session, token, asked.seq);
+    expect(resumer.events).toEqual([]);
+    await resumer.waitForEvent('resumed');
+    resumer.client.send({ type: 'input_response', id: (asked.content as { id: string }).id, value: SEED_MESSAGE });
+    expect(await resumer.client.closed).toBe(1000);
+    const view = kept(sessionEvents([client.events, resumer.events]));
+    expect(view.at(-1)?.type).toBe('run_completion');
+    expect(view.find((e) => e.type === 'text')?.content).toMatchObject({ content: SEED_MESSAGE });
+    expect(streamed(view)).toBe(POEM.join(''));
+    expect(toolRuns).toBe(1);
+    expect(fake.requests).toHaveLength(2);
+  });
 });
