@@ -127,6 +127,7 @@ export function createProgram(io: CliIO, state: CliState): Command {
       '--store <url>',
       'keep sessions in Redis, resumable through any instance: redis://host:port[/db] (default: $AGENTWS_STORE, else memory)',
     )
+    .option('--front-only', 'with --store: run no JSON session here, hand them to `agentws worker`s through Redis')
     .option(
       '--shutdown-grace <seconds>',
       'on SIGINT/SIGTERM, time running sessions get before closing with 1001',
@@ -175,6 +176,67 @@ export function createProgram(io: CliIO, state: CliState): Command {
           shutdownGrace: opts.shutdownGrace as number,
           resumeWindow: opts.resumeWindow as number | undefined,
           maxLogBytes: opts.maxLogBytes as number | undefined,
+          store: opts.store as string | undefined,
+          role: opts.frontOnly === true ? 'front' : 'both',
+          allowCodeExecution: opts.allowCodeExecution === true,
+        },
+        io,
+      );
+    });
+
+  program
+    .command('worker')
+    .description('run agent sessions from a Redis store, accepting no connection (behind `serve --front-only`)')
+    .option('--store <url>', 'the Redis store the fronts use: redis://host:port[/db] (default: $AGENTWS_STORE)')
+    .option(
+      '-c, --config <env-or-file>',
+      'config list: environment variable (JSON or path) or file [default: OAI_CONFIG_LIST]',
+    )
+    .option('-m, --model <name>', 'use config entries with this model (repeatable)', collect)
+    .option('-f, --filter <key=value>', 'use config entries whose key has this value (repeatable)', keyValue)
+    .option('--on-connect <module>', "run this module's default (or onConnect) export per session")
+    .option('--demo', 'use the bundled scripted model: no API key needed, replies are not from an LLM')
+    .option('--max-sessions <n>', 'concurrent sessions this worker runs (default: 1000)', integer(1))
+    .option('--input-timeout <seconds>', 'how long an input request waits; 0 waits forever (default: 1800)', seconds)
+    .addOption(
+      new Option('--input-timeout-action <action>', 'on input timeout: end the run, or answer empty')
+        .choices(['end', 'empty'])
+        .default('end'),
+    )
+    .option('--resume-window <seconds>', 'how long a session waits for its client to come back (default: 120)', seconds)
+    .option('--allow-code-execution', 'let agents run the code blocks they are sent, on this machine')
+    .addOption(
+      new Option('--log-format <format>', 'log lines as text (for people) or json (one object per line)')
+        .choices(['text', 'json'])
+        .default('text'),
+    )
+    .addOption(new Option('-q, --quiet', 'print errors only').conflicts('verbose'))
+    .option('--verbose', 'print more: debug lines, stack traces')
+    .option('--no-color', 'no colours (also: NO_COLOR=1)')
+    .addHelpText('after', EXIT_CODES_HELP)
+    .action(async (opts: Record<string, unknown>) => {
+      state.onStdoutGone = 'ignore';
+      const { serve } = await import('./serve.js');
+      state.exitCode = await serve(
+        {
+          role: 'worker',
+          port: 0,
+          host: '127.0.0.1',
+          config: opts.config as string | undefined,
+          model: opts.model as string[] | undefined,
+          filter: opts.filter as Array<[string, string]> | undefined,
+          onConnect: opts.onConnect as string | undefined,
+          demo: opts.demo === true,
+          level: opts.quiet ? 'quiet' : opts.verbose ? 'verbose' : 'normal',
+          color: opts.color !== false,
+          logFormat: opts.logFormat as 'text' | 'json',
+          metrics: false,
+          maxSessions: opts.maxSessions as number | undefined,
+          inputTimeout: opts.inputTimeout as number | undefined,
+          inputTimeoutAction: opts.inputTimeoutAction as 'end' | 'empty',
+          web: false,
+          shutdownGrace: 5,
+          resumeWindow: opts.resumeWindow as number | undefined,
           store: opts.store as string | undefined,
           allowCodeExecution: opts.allowCodeExecution === true,
         },

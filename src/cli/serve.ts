@@ -6,6 +6,8 @@ import { providerName } from '../observability/model-call.js';
 import { otlpHeaderValues, startTracing, type Tracing } from '../observability/otel-sdk.js';
 import type { AgentwsServer } from '../server/agentws-server.js';
 import { runServer } from '../server/agentws-server.js';
+import type { EndpointOptions } from '../server/endpoint-options.js';
+import { WebsocketEndpoint } from '../server/websocket-endpoint.js';
 import type { InputTimeoutAction } from '../server/io-websockets.js';
 import type { OnConnect, SessionOutcome } from '../server/session.js';
 import { createRedactor, redactingLogger } from '../server/redact.js';
@@ -16,7 +18,7 @@ import type { CliIO } from './cli-io.js';
 import { onSignals, useColor } from './cli-io.js';
 import type { CliLogger, LogFormat, LogLevel } from './cli-logger.js';
 import { createCliLogger } from './cli-logger.js';
-import { ExitCode } from './exit-codes.js';
+import { ExitCode, ExitError } from './exit-codes.js';
 import { loadServeConfig } from './load-config.js';
 import { loadOnConnect } from './load-on-connect.js';
 
@@ -45,6 +47,11 @@ export interface ServeOptions {
   web: boolean;
   /** Seconds running sessions get on SIGINT/SIGTERM before they are closed with 1001. */
   shutdownGrace: number;
+  /**
+   * `both` (default): accept connections and run sessions; `front`: accept connections, hand JSON sessions to the
+   * instances that run them (`--front-only`); `worker`: run sessions only, no listening (`agentws worker`).
+   */
+  role?: 'both' | 'front' | 'worker';
   /** Redis URL of the session store (default: `AGENTWS_STORE`, else in memory). */
   store?: string;
   /** Seconds a JSON session outlives its connection for a resume; 0 aborts on disconnect. */
@@ -164,35 +171,47 @@ export async function serve(options: ServeOptions, io: CliIO): Promise<number> {
     keepOutOfCodeEnvironment([token, ...models.configList.map((entry) => entry.api_key)]);
   }
   const storeUrl = options.store ?? (io.env.AGENTWS_STORE || undefined);
+  const role = options.role ?? 'both';
+  if (role !== 'both' && storeUrl === undefined) {
+    const what = role === 'worker' ? 'agentws worker' : 'serve --front-only';
+    throw new ExitError(ExitCode.USAGE, `${what} needs a shared store: give --store redis://… (or AGENTWS_STORE).`);
+  }
   let store: RedisSessionStore | undefined;
-  let server: AgentwsServer;
+  let server: Runner;
   try {
     store = storeUrl === undefined ? undefined : await RedisSessionStore.connect(storeUrl, { logger: log });
-    server = await runServer({
-      host: options.host,
-      port: options.port,
+    const common = {
       onConnect,
-      token,
-      allowOrigins: options.allowOrigin,
-      maxMessageSize: options.maxMessageSize,
       maxSessions: options.maxSessions,
       inputTimeoutMs: inputTimeoutMs(options.inputTimeout),
       inputTimeoutAction: options.inputTimeoutAction,
       shutdownGraceMs: Math.round(options.shutdownGrace * 1000),
       resumeWindowMs: options.resumeWindow === undefined ? undefined : Math.round(options.resumeWindow * 1000),
-      maxLogBytes: options.maxLogBytes,
       store,
       allowCodeExecution: options.allowCodeExecution,
-      web: options.web ? createWebPage({ demo: options.demo }) : false,
-      metrics: options.metrics,
-      tracing: {
-        agentName,
-        providerName: models.configList[0] === undefined ? undefined : providerName(models.configList[0]),
-      },
       logger: log,
       // Whatever they look like: keys without the `sk-` shape are caught by value only.
       secrets: models.configList.flatMap((entry) => (entry.api_key === undefined ? [] : [entry.api_key])),
-    });
+    };
+    server =
+      role === 'worker'
+        ? worker(common)
+        : await runServer({
+            ...common,
+            frontOnly: role === 'front',
+            host: options.host,
+            port: options.port,
+            token,
+            allowOrigins: options.allowOrigin,
+            maxMessageSize: options.maxMessageSize,
+            maxLogBytes: options.maxLogBytes,
+            web: options.web ? createWebPage({ demo: options.demo }) : false,
+            metrics: options.metrics,
+            tracing: {
+              agentName,
+              providerName: models.configList[0] === undefined ? undefined : providerName(models.configList[0]),
+            },
+          });
   } catch (error) {
     await store?.close();
     await tracing?.shutdown();
@@ -220,7 +239,8 @@ export async function serve(options: ServeOptions, io: CliIO): Promise<number> {
   const stopped = untilStopped(server, cleanUp, options, io, log);
   // A JSON log goes to a collector: like a pipe, it never gets the token.
   const tty = io.stdout.isTTY === true && !json;
-  printBanner(log, server, models, agent, { ...options, token }, tty, store?.where, tracing);
+  if ('url' in server) printBanner(log, server, models, agent, { ...options, token }, tty, store?.where, tracing);
+  else printWorkerBanner(log, models, agent, store!.where);
   if (options.allowCodeExecution) {
     log.warn(
       `code execution is ON: agents whose codeExecutionConfig enables it run the code blocks they are sent, on this ` +
@@ -230,6 +250,32 @@ export async function serve(options: ServeOptions, io: CliIO): Promise<number> {
     );
   }
   return stopped;
+}
+
+/** What `serve` and `worker` stop: a server, or a worker's endpoint. */
+type Runner = AgentwsServer | Pick<AgentwsServer, 'endpoint' | 'sessionCount' | 'close'>;
+
+/**
+ * `agentws worker`: an endpoint that accepts no connection and runs the durable sessions it claims from the store
+ * (handed over by front-only instances, or given back by instances that stopped or died).
+ */
+function worker(options: EndpointOptions): Runner {
+  const endpoint = new WebsocketEndpoint(options);
+  return {
+    endpoint,
+    get sessionCount() {
+      return endpoint.sessionCount;
+    },
+    close: () => endpoint.close(),
+  };
+}
+
+function printWorkerBanner(log: CliLogger, models: Models, agent: string, store: string): void {
+  log.info(`agentws worker running sessions from ${store}`);
+  if (models.configList.length === 0) log.info('  models: none configured (the module brings its own)');
+  for (const entry of models.configList) log.info(`  model:  ${describeConfig(entry)}  (from ${models.source})`);
+  log.info(`  agent:  ${agent}`);
+  log.info(log.paint.gray('Press Ctrl-C to stop (its sessions go on on the other instances).'));
 }
 
 /** `--input-timeout` seconds as the server's option: 0 waits forever (null). */
@@ -266,7 +312,7 @@ async function chooseAgent(
 
 /** Resolves with the exit code once SIGINT/SIGTERM stopped the server (0), or a second signal cut it short (130). */
 function untilStopped(
-  server: AgentwsServer,
+  server: Runner,
   cleanUp: () => Promise<void>,
   options: ServeOptions,
   io: CliIO,

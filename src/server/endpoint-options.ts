@@ -52,6 +52,12 @@ export interface EndpointOptions {
   maxLogBytes?: number;
   /** Where sessions' logs are kept. [an in-memory store with `maxLogBytes`] */
   store?: SessionStore;
+  /**
+   * With a shared store (Redis): run no JSON session here; each goes to the instances that run sessions (`agentws
+   * worker`, or `serve` without this option) through the store, and this one relays it to its client. So that fronts
+   * and workers scale apart. Text-mode sessions (not durable) still run here. [false]
+   */
+  frontOnly?: boolean;
   /** Ping interval; a peer that misses a pong by the next ping is dropped. 0 disables. [20 s] */
   pingIntervalMs?: number;
   /** On `close()`, how long running sessions may go on before they are stopped with 1001. [5 s] */
@@ -92,6 +98,7 @@ const DEFAULTS = {
   logger: consoleLogger as Logger,
   secrets: [] as readonly string[],
   allowCodeExecution: false,
+  frontOnly: false,
   observer: noopSessionObserver as SessionObserver,
 };
 
@@ -159,6 +166,15 @@ export function resolveOptions(options: EndpointOptions): ResolvedOptions {
   checkNumber('shutdownGraceMs', merged.shutdownGraceMs, { allowZero: true, max: MAX_TIMER_MS });
   if (typeof merged.allowCodeExecution !== 'boolean') {
     throw new ServerError('OPTION_INVALID', 'Option allowCodeExecution must be true or false.');
+  }
+  if (merged.frontOnly && (!merged.store.dispatch || !merged.store.runs)) {
+    throw new ServerError(
+      'OPTION_INVALID',
+      'Option frontOnly (--front-only) needs a shared store: give --store redis://….',
+    );
+  }
+  if (merged.frontOnly && merged.resumeWindowMs === 0) {
+    throw new ServerError('OPTION_INVALID', 'Option frontOnly (--front-only) needs a resume window above 0.');
   }
   if (merged.inputTimeoutAction !== 'end' && merged.inputTimeoutAction !== 'empty') {
     throw new ServerError('OPTION_INVALID', `Option inputTimeoutAction must be 'end' or 'empty'.`);

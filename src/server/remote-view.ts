@@ -64,7 +64,7 @@ export class RemoteView {
    * Follows the session, then sends `resumed` and the log after `after`. Resolves with the read when it failed (the
    * caller refuses the resume; nothing was sent), or `ok` once the connection is attached.
    */
-  async start(after: number): Promise<LogRead['status']> {
+  async start(after: number, { announce = true } = {}): Promise<LogRead['status']> {
     this.#unfollow = await this.#store.follow(this.sessionId, (note) => this.#onNote(note));
     let record;
     let read: LogRead;
@@ -100,15 +100,20 @@ export class RemoteView {
       error: () => {},
     });
     if (record.state === 'live') this.#store.command(this.sessionId, { type: 'attach', view: this.id });
-    const resumed = { after, last_seq: read.lastSeq, pending_inputs: [...(record.pendingInputs ?? [])] };
-    this.#out.send(encodeEvent({ type: 'resumed', content: resumed }, 0, this.#sessionJson));
+    // A connection whose session just started elsewhere (a front-only instance) is not a resume: no `resumed`.
+    if (announce) {
+      const resumed = { after, last_seq: read.lastSeq, pending_inputs: [...(record.pendingInputs ?? [])] };
+      this.#out.send(encodeEvent({ type: 'resumed', content: resumed }, 0, this.#sessionJson));
+    }
     for (const frame of read.frames) this.#out.send(frame);
     this.#lastSent = Math.max(after, read.lastSeq);
-    this.#settings.logger.info(
-      `session ${this.sessionId}: resumed after event ${after} through this instance ` +
-        `(${read.frames.length} replayed; the run is on another instance)`,
-    );
-    this.#settings.observer.resumed(this.sessionId);
+    if (announce) {
+      this.#settings.logger.info(
+        `session ${this.sessionId}: resumed after event ${after} through this instance ` +
+          `(${read.frames.length} replayed; the run is on another instance)`,
+      );
+      this.#settings.observer.resumed(this.sessionId);
+    }
     if (record.state === 'ended') this.#endCode ??= record.closeCode ?? CloseCode.NORMAL;
     void this.#pull();
     return 'ok';

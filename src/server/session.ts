@@ -4,7 +4,6 @@ import { IOStream } from '../io/iostream.js';
 import type { AgentEvent } from '../protocol/events.js';
 import { echoClientValue, encodeEvent } from '../protocol/json-codec.js';
 import { readClientMessage } from './client-message.js';
-import { VERSION } from '../version.js';
 import { CloseCode } from './close-codes.js';
 import { FrameRate } from './frame-rate.js';
 import type { Connection } from './connection.js';
@@ -17,6 +16,7 @@ import { terminalEvent } from './terminal-event.js';
 import type { LogRead, RunCommand, SessionWriter } from '../store/session-store.js';
 import { tokenHash } from './upgrade-guard.js';
 import { DurableRun } from './durable-run.js';
+import { sessionEvent } from './session-event.js';
 import type { JournalEntry } from '../io/run-journal.js';
 
 export type { OnConnect, SessionOutcome, SessionSettings } from './session-settings.js';
@@ -175,17 +175,7 @@ export class Session {
     // Nobody holds a run taken over until its client resumes (here, or through any instance).
     if (!this.#attached && this.#resumable) this.#startDetachTimer();
     if (iostream.mode === 'json' && !this.#takeover) {
-      iostream.send({
-        type: 'session',
-        content: {
-          id: this.id,
-          protocol: 'agentws.v1',
-          server: { name: 'agentws', version: VERSION },
-          limits: { max_message_size: this.#settings.maxMessageSize, input_timeout_ms: this.#settings.inputTimeoutMs },
-          resume_token: this.#resumeToken,
-          resume_window_ms: this.#resumable ? this.#settings.resumeWindowMs : 0,
-        },
-      });
+      iostream.send(sessionEvent(this.id, this.#settings, this.#resumable ? this.#resumeToken : null));
     }
     // Once the run is stopped (disconnect, cancel, shutdown, a broken rule) the session ends at once, even when
     // onConnect ignores its signal: a session must never outlive its socket, nor hold up close().

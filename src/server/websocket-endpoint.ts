@@ -19,9 +19,18 @@ import { resolveOptions } from './endpoint-options.js';
 import { SendQueue } from './send-queue.js';
 import { Session } from './session.js';
 import { isSharedStore, RemoteView } from './remote-view.js';
+import { sessionEvent } from './session-event.js';
 import { wsConnection } from './ws-connection.js';
 import type { Refusal } from './upgrade-guard.js';
-import { checkUpgrade, selectProtocol, tokenMatchesHash, wantsColor, wantsJson, wantsResume } from './upgrade-guard.js';
+import {
+  checkUpgrade,
+  selectProtocol,
+  tokenHash,
+  tokenMatchesHash,
+  wantsColor,
+  wantsJson,
+  wantsResume,
+} from './upgrade-guard.js';
 import type { RequestTarget } from './request-target.js';
 import { parseRequestTarget } from './request-target.js';
 
@@ -112,7 +121,18 @@ export class WebsocketEndpoint extends EventEmitter<EndpointEvents> {
       this.#pingTimer = setInterval(() => this.keepalive(), this.options.pingIntervalMs);
       this.#pingTimer.unref();
     }
-    // With a shared store, this instance takes over durable runs whose process died or restarted.
+    // With a shared store, this instance takes over durable runs whose process died or restarted (a front-only
+    // one runs none).
+    if (!this.options.frontOnly) this.#startRuns();
+    if (this.options.allowOrigins.includes('*') && this.options.token === undefined) {
+      this.options.logger.warn(
+        'allowing websockets from any origin without a token: every web page opened in a browser on this machine ' +
+          'can start agent sessions, spend your API credits and run your tools. Set --token, or list origins.',
+      );
+    }
+  }
+
+  #startRuns(): void {
     this.options.store.runs?.start({
       capacity: () => (this.#closing ? 0 : this.options.maxSessions - this.#sessions.size),
       claimed: (ids) => {
@@ -131,12 +151,6 @@ export class WebsocketEndpoint extends EventEmitter<EndpointEvents> {
         }
       },
     });
-    if (this.options.allowOrigins.includes('*') && this.options.token === undefined) {
-      this.options.logger.warn(
-        'allowing websockets from any origin without a token: every web page opened in a browser on this machine ' +
-          'can start agent sessions, spend your API credits and run your tools. Set --token, or list origins.',
-      );
-    }
   }
 
   /** Sessions running now. */
@@ -192,8 +206,33 @@ export class WebsocketEndpoint extends EventEmitter<EndpointEvents> {
     const id = randomUUID();
     const resumeToken =
       mode === 'json' && this.options.resumeWindowMs > 0 ? randomBytes(32).toString('base64url') : null;
+    if (resumeToken !== null && this.options.frontOnly) {
+      this.#dispatch(connection, id, resumeToken).catch((error: unknown) => {
+        this.options.logger.error(`session ${id}: cannot hand it to a worker: ${String(error)}`);
+        connection.close(CloseCode.TRY_AGAIN_LATER, 'store unavailable');
+      });
+      return;
+    }
     const session = new Session(connection, id, mode, wantsColor(target), this.#settings(), resumeToken);
     void this.#track(session, mode);
+  }
+
+  /**
+   * A front-only instance: the session is started in the store for an instance that runs sessions to claim, and this
+   * connection follows it from the first event (the client gets the session event, with its token, from here).
+   */
+  async #dispatch(connection: Connection, id: string, resumeToken: string): Promise<void> {
+    const { store } = this.options;
+    if (!store.dispatch || !isSharedStore(store)) return;
+    const event = sessionEvent(id, this.options, resumeToken);
+    // The store's copy has no token (never stored).
+    const stored = encodeEvent({ ...event, content: { ...event.content, resume_token: null } }, 1, JSON.stringify(id));
+    await store.dispatch(id, tokenHash(resumeToken), stored);
+    connection.send(encodeEvent(event, 1, JSON.stringify(id)), undefined, () => {});
+    const view = new RemoteView(connection, id, store, this.#settings(), () => this.#views.delete(view));
+    this.#views.add(view);
+    this.options.logger.info(`session ${id}: handed to the instances that run sessions`);
+    if ((await view.start(1, { announce: false })) !== 'ok') connection.close(CloseCode.TRY_AGAIN_LATER);
   }
 
   /** Runs a session to its end, with the endpoint's bookkeeping (sessions, runs, events). */
@@ -234,7 +273,9 @@ export class WebsocketEndpoint extends EventEmitter<EndpointEvents> {
     if (!state) return undefined;
     const session = new Session(undefined, id, 'json', false, this.#settings(), null, state);
     this.options.logger.info(
-      `session ${id}: taken over (${state.frames.length} events, ${state.journal.length} steps recorded)`,
+      state.journal.length === 0 && state.frames.length <= 1
+        ? `session ${id}: started here (its client is on another instance)`
+        : `session ${id}: taken over (${state.frames.length} events, ${state.journal.length} steps recorded)`,
     );
     const run = this.#track(session, 'json');
     session.restarted();

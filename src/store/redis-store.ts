@@ -307,6 +307,33 @@ export class RedisSessionStore implements SessionStore {
     return record;
   }
 
+  async dispatch(id: string, tokenHash: Buffer, sessionFrame: string): Promise<void> {
+    const keys = this.keys(id);
+    const ttl = String(this.#options.liveTtlMs);
+    await this.#call(async () => {
+      const results = await this.#redis
+        .multi()
+        .hset(
+          keys.meta,
+          'token_hash',
+          tokenHash.toString('hex'),
+          'state',
+          'live',
+          'owner',
+          '',
+          'created',
+          String(Date.now()),
+        )
+        .pexpire(keys.meta, ttl)
+        .xadd(keys.log, 'MAXLEN', '~', String(this.#options.maxLogEvents), '0-1', 'f', sessionFrame)
+        .pexpire(keys.log, ttl)
+        .zadd(`${this.#options.keyPrefix}runs`, 0, id)
+        .publish(this.runs.nudgeChannel, 'dispatched')
+        .exec();
+      for (const [error] of results ?? []) if (error) throw error;
+    });
+  }
+
   async follow(id: string, listener: (note: FollowNote) => void): Promise<() => void> {
     const channel = this.keys(id).notes;
     const onNote = (message: string): void => {

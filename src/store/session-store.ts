@@ -127,6 +127,11 @@ export interface SessionStore {
    * its frames by seq (index 0 is seq 1; undefined for frames trimmed from the log) and its journal.
    */
   loadRun?(id: string): Promise<{ frames: (string | undefined)[]; journal: JournalEntry[] } | undefined>;
+  /**
+   * Shared stores: starts a session that another instance runs (a front-only instance): its record, its first frame
+   * (seq 1, the session event, without the token) and a run lease any instance may claim now.
+   */
+  dispatch?(id: string, tokenHash: Buffer, sessionFrame: string): Promise<void>;
   /** Shared stores: who runs each durable session, and the takeover of runs whose process died or restarted. */
   readonly runs?: RunOwnership;
   /** Shared stores: sends a client's command to the session's run, wherever it runs. */

@@ -11,7 +11,7 @@ import type { RedisProcess } from '../helpers/redis-server.js';
 import { startRedis } from '../helpers/redis-server.js';
 import { credentials, Resumer, sessionEvents, streamed } from '../helpers/resumer.js';
 import { TestClient } from '../helpers/ws-client.js';
-import { killAll, startServe } from './helpers/spawn-cli.js';
+import { CliProcess, killAll, runCli, startServe } from './helpers/spawn-cli.js';
 
 // Durable runs with real processes: `agentws serve --store redis://…` instances on one redis-server of this file's own,
 // the fake model in this process, a process killed with SIGKILL mid-stream. dist/ must be built.
@@ -152,5 +152,50 @@ describe('durable runs: the process running a session is killed with SIGKILL', (
     expect(streamed(view)).toBe(POEM.join(''));
     expect(toolRuns).toBe(1);
     expect(fake.requests).toHaveLength(2);
+  });
+});
+
+describe('agentws worker behind serve --front-only', () => {
+  it('the front hands the session to the worker through Redis and relays it: agentws connect gets the whole chat', async () => {
+    const open = new Gate();
+    open.release();
+    fake = await startFakeOpenAI({
+      respond: () =>
+        fake!.requests.length === 1
+          ? { toolCalls: [{ name: 'weather_forecast', arguments: '{"city":"Paris"}' }] }
+          : { rawBody: pacedBody(POEM, open) },
+    });
+    const counterUrl = await startCounter();
+    prefix += 1;
+    const store = `${redis.url}?prefix=worker${prefix}:`;
+    const env = {
+      OAI_CONFIG_LIST: JSON.stringify([{ model: 'gpt-4', base_url: fake.baseURL, api_key: 'sk-test' }]),
+      TOOL_COUNTER_URL: counterUrl,
+    };
+    const worker = new CliProcess(['worker', '--store', store, '--on-connect', 'test/fixtures/durable-agent.ts'], {
+      env,
+    });
+    await worker.waitFor(/Press Ctrl-C to stop/);
+    const { serve, uri } = await startServe(['--store', store, '--front-only'], { env });
+
+    const result = await runCli(['connect', uri, SEED_MESSAGE]);
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain(POEM.join('').trim().split('\n')[0]!.trim());
+    expect(result.stdout).toContain('>>>>>>>> EXECUTING FUNCTION weather_forecast...');
+    expect(toolRuns).toBe(1);
+    // The worker ran it; the front ran nothing.
+    await worker.waitFor(/session \w{8} ended: completed/);
+    expect(serve.stdout).not.toMatch(/session \w{8} started/);
+    expect(serve.stdout).toMatch(/handed to the instances that run sessions/);
+  });
+
+  it('without a store, agentws worker and serve --front-only refuse to start (exit 2)', async () => {
+    const worker = await runCli(['worker', '--demo']);
+    expect(worker.code).toBe(2);
+    expect(worker.stderr).toContain('agentws worker needs a shared store: give --store redis://');
+    const front = await runCli(['serve', '--demo', '--front-only', '--port', '0']);
+    expect(front.code).toBe(2);
+    expect(front.stderr).toContain('serve --front-only needs a shared store');
   });
 });

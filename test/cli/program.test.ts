@@ -60,10 +60,10 @@ describe('agentws (program)', () => {
     );
   });
 
-  it('docs/cli.md documents every flag of serve and connect and every exit code', () => {
+  it('docs/cli.md documents every flag of serve, connect and worker, and every exit code', () => {
     const docs = readFileSync(new URL('../../docs/cli.md', import.meta.url), 'utf8');
     const program = createProgram(fakeIO().io, initialState());
-    for (const name of ['serve', 'connect']) {
+    for (const name of ['serve', 'connect', 'worker']) {
       const command = program.commands.find((c) => c.name() === name)!;
       for (const option of command.options) expect(docs, `${name} ${option.flags}`).toContain(`\`${option.flags}\``);
     }

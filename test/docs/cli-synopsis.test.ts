@@ -6,7 +6,7 @@ import { readCodeBlocks } from './markdown-blocks.js';
 // The synopses in README.md and docs/cli.md name exactly the flags `agentws <command> --help` lists (long forms; the
 // help flag aside), so neither can drift from the CLI. Spawns the real CLI (dist/ must be built).
 
-const COMMANDS = ['serve', 'connect'] as const;
+const COMMANDS = ['serve', 'connect', 'worker'] as const;
 
 /** The long flags of a command's --help: option lines start with two spaces, then `-x, --name` or `--name`. */
 async function helpFlags(command: string): Promise<string[]> {
