@@ -190,6 +190,21 @@ describe('agentws worker behind serve --front-only', () => {
     expect(serve.stdout).toMatch(/handed to the instances that run sessions/);
   });
 
+  it('Redis unreachable at start: exit 6, the address said, never the password', async () => {
+    const gone = await startRedis();
+    await gone.stop();
+    const url = `redis://user:pa55-w0rd@127.0.0.1:${gone.port}/0`;
+    for (const args of [
+      ['serve', '--demo', '--port', '0', '--store', url],
+      ['worker', '--demo', '--store', url],
+    ]) {
+      const result = await runCli(args);
+      expect(result.code).toBe(6);
+      expect(result.stderr).toContain(`Cannot reach Redis at redis://127.0.0.1:${gone.port}/0`);
+      expect(result.stderr + result.stdout).not.toContain('pa55-w0rd');
+    }
+  });
+
   it('without a store, agentws worker and serve --front-only refuse to start (exit 2)', async () => {
     const worker = await runCli(['worker', '--demo']);
     expect(worker.code).toBe(2);
