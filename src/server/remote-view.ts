@@ -119,6 +119,11 @@ export class RemoteView {
     return 'ok';
   }
 
+  /** A resume that did not start: the endpoint forgets this view. */
+  forget(): void {
+    this.#onEnd();
+  }
+
   /** Keepalive: drops a peer that did not answer the previous ping (it may resume again). */
   ping(): void {
     if (this.#closed) return;

@@ -9,28 +9,20 @@ import { createRedactor, redactingLogger } from './redact.js';
 import type { SessionOutcome } from './session.js';
 import type { SessionSettings } from './session-settings.js';
 import { ServerError } from '../errors.js';
-import type { ResumeFailure, ResumeFrame } from '../protocol/events.js';
+import type { ResumeFrame } from '../protocol/events.js';
 import { decodeClientFrame, encodeEvent } from '../protocol/json-codec.js';
 import { CloseCode } from './close-codes.js';
 import type { Connection } from './connection.js';
 import type { EndpointOptions, ResolvedOptions } from './endpoint-options.js';
 export type { EndpointOptions } from './endpoint-options.js';
 import { resolveOptions } from './endpoint-options.js';
-import { SendQueue } from './send-queue.js';
 import { Session } from './session.js';
 import { isSharedStore, RemoteView } from './remote-view.js';
+import { echoId, resumeSession } from './resume-request.js';
 import { sessionEvent } from './session-event.js';
 import { wsConnection } from './ws-connection.js';
 import type { Refusal } from './upgrade-guard.js';
-import {
-  checkUpgrade,
-  selectProtocol,
-  tokenHash,
-  tokenMatchesHash,
-  wantsColor,
-  wantsJson,
-  wantsResume,
-} from './upgrade-guard.js';
+import { checkUpgrade, selectProtocol, tokenHash, wantsColor, wantsJson, wantsResume } from './upgrade-guard.js';
 import type { RequestTarget } from './request-target.js';
 import { parseRequestTarget } from './request-target.js';
 
@@ -48,11 +40,6 @@ const REASONS = {
   404: 'Not Found',
   503: 'Service Unavailable',
 };
-
-/** A client's session id as log lines quote it: short, and never a whole attacker-chosen string. */
-function echoId(id: string): string {
-  return JSON.stringify(id.length > 64 ? `${id.slice(0, 64)}...` : id);
-}
 
 /** A request target that does not parse (`//`, `http://[`): never ours, never a reason to throw. */
 const BAD_TARGET: Refusal = { status: 400, message: 'Bad request target: send a path such as /ws.' };
@@ -332,96 +319,17 @@ export class WebsocketEndpoint extends EventEmitter<EndpointEvents> {
     });
   };
 
-  async #resume(frame: ResumeFrame, connection: Connection): Promise<void> {
-    const { store } = this.options;
-    const fail = (reason: ResumeFailure, message: string): void => {
-      this.options.logger.info(`resume of session ${echoId(frame.session)} refused: ${reason}`);
-      this.options.observer.resumeRefused(reason);
-      const event = encodeEvent(
-        { type: 'resume_failed', content: { reason, message } },
-        0,
-        JSON.stringify(frame.session),
-      );
-      connection.send(event, undefined, () => {});
-      connection.close(reason === 'bad_token' ? CloseCode.POLICY_VIOLATION : CloseCode.NORMAL, reason);
-    };
-    const failRead = (status: 'evicted' | 'expired' | 'unknown'): void => {
-      if (status === 'evicted') {
-        fail(
-          'evicted',
-          `The events after ${frame.after} no longer fit the session's log (maxLogBytes; with Redis, maxLogEvents).`,
-        );
-      } else if (status === 'expired') {
-        fail('expired', 'The session ended or was abandoned more than the resume window ago.');
-      } else fail('unknown_session', 'No session has that id on this server.');
-    };
-    if (this.options.resumeWindowMs === 0) {
-      fail('unknown_session', 'This server does not keep sessions for resume (its resume window is 0).');
-      return;
-    }
-    const record = await store.get(frame.session);
-    if (!record) {
-      const read = await store.read(frame.session, 0);
-      failRead(read.status === 'expired' ? 'expired' : 'unknown');
-      return;
-    }
-    if (!tokenMatchesHash(frame.token, record.tokenHash)) {
-      fail('bad_token', 'Wrong resume token for this session.');
-      return;
-    }
-    const live = this.#sessions.get(frame.session);
-    if (live?.resumable) {
-      const attached = await live.resume(connection, frame.after);
-      if (attached.status === 'ok') return;
-      if (attached.status !== 'ended') {
-        failRead(attached.status);
-        return;
-      }
-    }
-    if (!live && isSharedStore(store)) {
-      // Run by another instance (or ended there): follow it through the store.
-      const view = new RemoteView(connection, frame.session, store, this.#settings(), () => this.#views.delete(view));
-      this.#views.add(view);
-      const status = await view.start(frame.after).catch((error: unknown) => {
-        this.#views.delete(view);
-        throw error;
-      });
-      if (status !== 'ok') {
-        this.#views.delete(view);
-        failRead(status === 'evicted' ? 'evicted' : status === 'unknown' ? 'unknown' : 'expired');
-      }
-      return;
-    }
-    // The run ended (its terminal event is in the log): replay to it, then close as the run did.
-    const read = await store.read(frame.session, frame.after);
-    if (read.status !== 'ok') {
-      failRead(read.status);
-      return;
-    }
-    const out = new SendQueue({
-      connection,
-      maxBufferedBytes: this.options.maxBufferedBytes,
-      slowConsumerMs: this.options.slowConsumerMs,
-      onSlowConsumer: () => connection.terminate(),
-    });
-    connection.listen({
-      message: () => {},
-      ping: () => {},
-      pong: () => {},
-      close: () => out.dispose(),
-      error: () => {},
-    });
-    const resumed = {
-      type: 'resumed' as const,
-      content: { after: frame.after, last_seq: read.lastSeq, pending_inputs: [] },
-    };
-    out.send(encodeEvent(resumed, 0, JSON.stringify(frame.session)));
-    for (const logged of read.frames) out.send(logged);
-    this.options.observer.resumed(frame.session);
-    void out.flushed().then(() => {
-      out.flushNow();
-      // As the run closed its own client: 1011 after a fatal error, 1000 after a normal end.
-      if (connection.open) connection.close(live?.closeCode ?? record.closeCode ?? CloseCode.NORMAL);
+  #resume(frame: ResumeFrame, connection: Connection): Promise<void> {
+    return resumeSession(frame, connection, {
+      options: this.options,
+      local: (id) => this.#sessions.get(id),
+      follow: (id) => {
+        const { store } = this.options;
+        if (!isSharedStore(store)) return undefined;
+        const view = new RemoteView(connection, id, store, this.#settings(), () => this.#views.delete(view));
+        this.#views.add(view);
+        return view;
+      },
     });
   }
 

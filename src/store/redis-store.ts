@@ -13,7 +13,8 @@ import type {
 import { describeRedisUrl, parseRedisUrl } from './redis-url.js';
 import { WriteBatcher } from './write-batcher.js';
 import { RunLeases } from './run-leases.js';
-import { parseCommand, parseNote, parsePending } from './store-messages.js';
+import { compareEntryIds, INBOX, parseCommand, parseEntryId, parseNote, parsePending } from './store-messages.js';
+import { RedisChannels } from './redis-channels.js';
 import type { JournalEntry } from '../io/run-journal.js';
 
 /** Options of {@link RedisSessionStore}. */
@@ -63,23 +64,6 @@ type Resolved = typeof DEFAULTS & Pick<RedisSessionStoreOptions, 'logger'>;
 /** A stream entry as ioredis returns it: `[id, [field, value, …]]`. */
 type StreamEntry = [string, string[]];
 
-/** Adds a client frame to the inbox and tells the run, with the entry's id. */
-const INBOX = `
-local id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', 1000, '*', 'c', ARGV[1])
-redis.call('PEXPIRE', KEYS[1], ARGV[2])
-redis.call('PUBLISH', KEYS[2], id .. ' ' .. ARGV[1])
-return id`;
-
-/** A stream entry id `<ms>-<n>` as numbers. */
-function parseEntryId(id: string): [number, number] | undefined {
-  const match = /^(\d+)-(\d+)$/.exec(id);
-  return match ? [Number(match[1]), Number(match[2])] : undefined;
-}
-
-function compareEntryIds(a: [number, number], b: [number, number]): number {
-  return a[0] - b[0] || a[1] - b[1];
-}
-
 /** The seq of a log entry: entries are added with the id `0-<seq>`, so the id says the seq. */
 function seqOf(entry: StreamEntry): number {
   return Number(entry[0].slice(2));
@@ -103,8 +87,7 @@ export class RedisSessionStore implements SessionStore {
   readonly where: string;
   readonly #redis: Redis;
   /** The connection in subscriber mode: commands for the runs here, notes for the connections following runs elsewhere. */
-  readonly #subscriber: Redis;
-  readonly #channels = new Map<string, Set<(message: string) => void>>();
+  readonly #channels: RedisChannels;
   readonly #options: Resolved;
   readonly #batcher: WriteBatcher;
   readonly #live = new Set<string>();
@@ -113,17 +96,13 @@ export class RedisSessionStore implements SessionStore {
 
   private constructor(redis: Redis, subscriber: Redis, where: string, options: Resolved) {
     this.#redis = redis;
-    this.#subscriber = subscriber;
-    subscriber.on('error', () => {}); // the main connection reports outages; ioredis resubscribes once back
-    subscriber.on('message', (channel: string, message: string) => {
-      for (const listener of this.#channels.get(channel) ?? []) listener(message);
-    });
+    this.#channels = new RedisChannels(subscriber);
     this.where = where;
     this.#options = options;
     this.#batcher = new WriteBatcher(redis, options);
     this.runs = new RunLeases(redis, this.instanceId, options);
     const nudge = (): void => void this.runs.scan();
-    this.#subscribe(this.runs.nudgeChannel, nudge).catch(() => {});
+    this.#channels.subscribe(this.runs.nudgeChannel, nudge).catch(() => {});
     this.#refresh = setInterval(() => this.#refreshLive(), Math.max(1_000, options.liveTtlMs / 3));
     this.#refresh.unref();
     let lost = false;
@@ -230,7 +209,7 @@ export class RedisSessionStore implements SessionStore {
       if (message.startsWith('{')) accept(undefined, message, false);
       else if (space > 0) accept(message.slice(0, space), message.slice(space + 1), false);
     };
-    const subscribed = this.#subscribe(keys.commands, onCommand).then(async () => {
+    const subscribed = this.#channels.subscribe(keys.commands, onCommand).then(async () => {
       const backlog = (await this.#redis.xrange(keys.inbox, '-', '+')) as StreamEntry[];
       for (const [entryId, fields] of backlog) accept(entryId, fields[1] ?? '', true);
     });
@@ -238,7 +217,7 @@ export class RedisSessionStore implements SessionStore {
     const stop = (): void => {
       this.#live.delete(id);
       this.runs.forget(id);
-      this.#unsubscribe(keys.commands, onCommand);
+      this.#channels.unsubscribe(keys.commands, onCommand);
     };
     if (tokenHash) {
       writer.command(['hset', keys.meta, 'token_hash', tokenHash.toString('hex'), 'state', 'live'], 0);
@@ -340,8 +319,8 @@ export class RedisSessionStore implements SessionStore {
       const note = parseNote(message);
       if (note) listener(note);
     };
-    await this.#subscribe(channel, onNote);
-    return () => this.#unsubscribe(channel, onNote);
+    await this.#channels.subscribe(channel, onNote);
+    return () => this.#channels.unsubscribe(channel, onNote);
   }
 
   async loadRun(id: string): Promise<{ frames: (string | undefined)[]; journal: JournalEntry[] } | undefined> {
@@ -415,28 +394,8 @@ export class RedisSessionStore implements SessionStore {
     clearInterval(this.#refresh);
     this.runs.stop();
     await this.#batcher.drain(this.#options.unavailableMs);
-    this.#channels.clear();
-    this.#subscriber.disconnect();
+    this.#channels.close();
     await this.#redis.quit().catch(() => this.#redis.disconnect());
-  }
-
-  /** Resolves once Redis confirmed the subscription (at once when the channel has listeners already). */
-  async #subscribe(channel: string, listener: (message: string) => void): Promise<void> {
-    let listeners = this.#channels.get(channel);
-    if (listeners) {
-      listeners.add(listener);
-      return;
-    }
-    listeners = new Set([listener]);
-    this.#channels.set(channel, listeners);
-    await this.#subscriber.subscribe(channel);
-  }
-
-  #unsubscribe(channel: string, listener: (message: string) => void): void {
-    const listeners = this.#channels.get(channel);
-    if (!listeners?.delete(listener) || listeners.size > 0) return;
-    this.#channels.delete(channel);
-    this.#subscriber.unsubscribe(channel).catch(() => {});
   }
 
   /** Keeps the keys of live sessions from expiring while their runs go on (see `liveTtlMs`). */

@@ -59,3 +59,20 @@ export function parsePending(value: string | undefined): string[] {
   }
   return Array.isArray(parsed) ? parsed.filter((id): id is string => typeof id === 'string') : [];
 }
+
+/** Adds a client frame to the inbox and tells the run, with the entry's id. */
+export const INBOX = `
+local id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', 1000, '*', 'c', ARGV[1])
+redis.call('PEXPIRE', KEYS[1], ARGV[2])
+redis.call('PUBLISH', KEYS[2], id .. ' ' .. ARGV[1])
+return id`;
+
+/** A stream entry id `<ms>-<n>` as numbers. */
+export function parseEntryId(id: string): [number, number] | undefined {
+  const match = /^(\d+)-(\d+)$/.exec(id);
+  return match ? [Number(match[1]), Number(match[2])] : undefined;
+}
+
+export function compareEntryIds(a: [number, number], b: [number, number]): number {
+  return a[0] - b[0] || a[1] - b[1];
+}
