@@ -263,6 +263,9 @@ function onEvent(frame) {
     case 'group_chat_resume':
       transcript.groupChat(frame);
       break;
+    case 'post_carryover_processing':
+      note('info', 'Starting a new chat…');
+      break;
     case 'execute_code_block': {
       const { recipient, code_block_count: index, language } = frame.content;
       note('info', `${recipient} runs code block ${index} (${language || 'unknown language'})…`);

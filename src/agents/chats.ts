@@ -1,5 +1,6 @@
 import { DefinitionError } from '../errors.js';
-import type { CarryoverItem } from './carryover.js';
+import { carryoverItemText, type CarryoverItem } from './carryover.js';
+import { IOStream } from '../io/iostream.js';
 import type { ChatResult } from './chat-result.js';
 import type { ConversableAgent } from './conversable-agent.js';
 import { checkChatOptions, checkSummaryModel, type InitiateChatOptions } from './initiate-chat-options.js';
@@ -16,6 +17,8 @@ export interface ChatQueueEntry extends InitiateChatOptions {
    * every chat after its prerequisites, and a chat's carryover is its prerequisites' summaries only.
    */
   prerequisites?: readonly number[];
+  /** Show the chat's first message and carryover in its "Starting a new chat...." banner. Default: false. */
+  verbose?: boolean;
   /**
    * Finished chats whose summaries are not carried over: their indexes in the queue (their ids when `prerequisites`
    * are used). Default: every finished chat is carried over.
@@ -29,6 +32,7 @@ const ENTRY_KEYS = new Set([
   'chatId',
   'prerequisites',
   'finishedChatIndexesToExcludeFromCarryover',
+  'verbose',
 ]);
 
 function isAgent(value: unknown): value is ConversableAgent {
@@ -95,6 +99,19 @@ function runOrder(queue: readonly ChatQueueEntry[]): number[] {
   return order;
 }
 
+/** A chat's first message as AutoGen's banner prints it. */
+function describeFirstMessage(message: InitiateChatOptions['message']): string {
+  if (typeof message === 'string') return message;
+  if (typeof message === 'function') return `Callable: ${message.name}`;
+  if (message === undefined || message === null) return 'None';
+  return `Dict: ${JSON.stringify(message)}`;
+}
+
+/** The carryover as AutoGen's banner prints it: one item per line. */
+function carryoverText(carryover: readonly CarryoverItem[]): string {
+  return carryover.map(carryoverItemText).join('\n');
+}
+
 /**
  * AutoGen 0.2's `initiate_chats`: runs the chats one after another; each chat's first message carries over the
  * summaries of the chats before it (after its own `carryover`). Resolves with the results in queue order.
@@ -118,6 +135,7 @@ export async function initiateChats(queue: readonly ChatQueueEntry[]): Promise<C
       chatId,
       prerequisites,
       finishedChatIndexesToExcludeFromCarryover = [],
+      verbose = false,
       ...options
     } = entry;
     const excluded = new Set(finishedChatIndexesToExcludeFromCarryover);
@@ -130,6 +148,12 @@ export async function initiateChats(queue: readonly ChatQueueEntry[]): Promise<C
       ...(typeof own === 'string' ? [own] : own),
       ...carried.map((result) => result.summary),
     ];
+    if (options.silent !== true) {
+      IOStream.getDefault().send({
+        type: 'post_carryover_processing',
+        content: { message: describeFirstMessage(options.message), carryover: carryoverText(carryover), verbose },
+      });
+    }
     const result = await sender.initiateChat(recipient, { ...options, carryover });
     if (chatId !== undefined) {
       result.chatId = chatId;

@@ -231,6 +231,15 @@ export interface GroupChatResumeEvent {
   content: { last_speaker_name: string; messages: ChatMessage[] };
 }
 
+/**
+ * `initiateChats`: the next chat of the queue starts (AutoGen 0.2's "Starting a new chat...." banner): its first
+ * message as AutoGen prints it and the carryover it takes. Text mode: the banner, with both when `verbose`.
+ */
+export interface PostCarryoverProcessingEvent {
+  readonly type: 'post_carryover_processing';
+  content: { message: string; carryover: string; verbose: boolean };
+}
+
 /** The server waits for the client's answer; reply with an `input_response` carrying the same id. */
 export interface InputRequestEvent {
   readonly type: 'input_request';
@@ -312,6 +321,7 @@ export type AgentEvent =
   | SelectSpeakerInvalidInputEvent
   | SelectSpeakerTryCountExceededEvent
   | GroupChatResumeEvent
+  | PostCarryoverProcessingEvent
   | InputRequestEvent
   | ChatEndEvent
   | UsageSummaryEvent
@@ -350,6 +360,7 @@ export const EVENT_TYPES = [
   'select_speaker_invalid_input',
   'select_speaker_try_count_exceeded',
   'group_chat_resume',
+  'post_carryover_processing',
   'input_request',
   'chat_end',
   'usage_summary',

@@ -14,7 +14,13 @@ export interface TextRenderOptions {
 
 const SEPARATOR = '\n' + '-'.repeat(80) + '\n';
 const RESET = '\x1b[0m';
-const COLORS = { red: '\x1b[31m', green: '\x1b[32m', yellow: '\x1b[33m', magenta: '\x1b[35m' } as const;
+const COLORS = {
+  red: '\x1b[31m',
+  green: '\x1b[32m',
+  yellow: '\x1b[33m',
+  blue: '\x1b[34m',
+  magenta: '\x1b[35m',
+} as const;
 
 type Color = keyof typeof COLORS;
 
@@ -126,6 +132,16 @@ export function renderText(event: AgentEvent, options: TextRenderOptions = {}): 
       return [banner(`ERROR: ${event.content.error}`, 'red', color)];
     case 'termination':
       return [banner(`RUN STOPPED (${event.content.reason}): ${event.content.termination_reason}`, 'red', color)];
+    case 'post_carryover_processing': {
+      const stars = paint('\n' + '*'.repeat(80), 'blue', color) + '\n';
+      const frames = [stars, paint('Starting a new chat....', 'blue', color) + '\n'];
+      if (event.content.verbose) {
+        frames.push(paint('Message:\n' + event.content.message, 'blue', color) + '\n');
+        frames.push(paint('Carryover:\n' + event.content.carryover, 'blue', color) + '\n');
+      }
+      frames.push(stars);
+      return frames;
+    }
     case 'step_retried':
       return [
         banner(

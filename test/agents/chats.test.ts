@@ -20,6 +20,7 @@ import type { LlmConfig } from '../../src/llm/llm-client.js';
 import type { ToolCall } from '../../src/protocol/events.js';
 import { startFakeOpenAI, type FakeOpenAI } from '../../src/testing/index.js';
 import { CapturingIOStream } from './capturing-iostream.js';
+import { renderText } from '../../src/protocol/text-renderer.js';
 
 // AutoGen 0.2.40's test/agentchat/test_chats.py, ported: the fake model answers where AutoGen asked OpenAI, so the
 // carryover each chat gets can be checked to the character.
@@ -563,6 +564,33 @@ describe('initiateChats', () => {
     );
     expect(firstMessage(b, user)).toBe('two\nContext: \nfrom a');
     expect(firstMessage(c, user)).toBe('three\nContext: \nfrom b');
+  });
+
+  it("says when each chat starts, as AutoGen's banner: its message and carryover with verbose, nothing when silent", async () => {
+    const user = echo('user', 'ok');
+    const [a, b, c] = [echo('a', 'from a'), echo('b', 'from b'), echo('c', 'from c')];
+    const { io } = await run(() =>
+      user.initiateChats([
+        { recipient: a, message: 'one', maxTurns: 1, carryover: 'given' },
+        { recipient: b, message: 'two', maxTurns: 1, verbose: true },
+        { recipient: c, message: 'three', maxTurns: 1, silent: true },
+      ]),
+    );
+    expect(io.of('post_carryover_processing').map((e) => e.content)).toEqual([
+      { message: 'one', carryover: 'given', verbose: false },
+      { message: 'two', carryover: 'from a', verbose: true },
+    ]);
+    const [first, second] = io.of('post_carryover_processing');
+    const stars = '\n' + '*'.repeat(80) + '\n';
+    expect(renderText(first!)).toEqual([stars, 'Starting a new chat....\n', stars]);
+    expect(renderText(second!)).toEqual([
+      stars,
+      'Starting a new chat....\n',
+      'Message:\ntwo\n',
+      'Carryover:\nfrom a\n',
+      stars,
+    ]);
+    expect(renderText(first!, { color: true })[1]).toBe('\x1b[34mStarting a new chat....\x1b[0m\n');
   });
 
   it('runs chats after their prerequisites, carrying over only theirs, and keeps the queue order in the results', async () => {
