@@ -1,5 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { RunJournal } from './run-journal.js';
+import type { LlmCache } from '../llm/cache/llm-cache.js';
 import type { AgentEvent } from '../protocol/events.js';
 import { IOConsole } from './io-console.js';
 export type { PrintOptions } from './print-args.js';
@@ -34,6 +35,11 @@ export interface IOStream {
    * can take the run over by replaying them (docs/scaling.md).
    */
   readonly journal?: RunJournal;
+  /**
+   * The cache for `llmConfig.cacheSeed` when the run's server keeps one for all its instances (a Redis store): used
+   * instead of the disk. Absent otherwise.
+   */
+  llmCache?(seed: string): LlmCache;
 }
 
 /**

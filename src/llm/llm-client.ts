@@ -83,7 +83,10 @@ export class LlmClient {
   async #create(req: CompletionRequest): Promise<{ result: CompletionResult; entry: number }> {
     const { signal } = req;
     if (signal?.aborted) throw new AbortedError('The model request was aborted before it started.');
-    const { entries, cache } = this.#config;
+    const { entries, cacheSeed } = this.#config;
+    // A server with a shared store keeps `cacheSeed`'s cache there, for every instance (AutoGen's Redis cache).
+    const shared = cacheSeed === undefined ? undefined : IOStream.getDefault().llmCache?.(cacheSeed);
+    const cache = shared ?? this.#config.cache;
     const failures: string[] = [];
     const hints = new Set<string>();
     let lastError: unknown;

@@ -60,6 +60,11 @@ export interface ResolvedLlmConfig {
   /** Request parameters from the llmConfig (entries' own are added per request). */
   params: Record<string, unknown>;
   cache: LlmCache | undefined;
+  /**
+   * The seed when the cache comes from `cacheSeed` (not from `cache`): a run whose IOStream has a shared cache
+   * (a server with a Redis store) uses that one for the seed instead of the disk.
+   */
+  cacheSeed: string | undefined;
 }
 
 const DEFAULT_TIMEOUT_MS = 600_000;
@@ -124,7 +129,19 @@ export function resolveLlmConfig(config: LlmConfig): ResolvedLlmConfig {
     if (!OWN_CONFIG_KEYS.has(key) && !NON_REQUEST_KEYS.has(key)) params[key] = value;
   }
   if (temperature !== undefined) params.temperature = temperature;
-  return { entries, prices, stream, timeoutMs, deadlineMs, maxEventSize, params, cache: cacheOf(config) };
+  const cache = cacheOf(config);
+  const seeded = cache !== undefined && (config.cache === undefined || config.cache === null);
+  return {
+    entries,
+    prices,
+    stream,
+    timeoutMs,
+    deadlineMs,
+    maxEventSize,
+    params,
+    cache,
+    cacheSeed: seeded ? String(config.cacheSeed) : undefined,
+  };
 }
 
 /** The cache `config` asks for: its own `cache`, else a disk cache for `cacheSeed`, else none. */

@@ -9,6 +9,7 @@ import { renderText } from '../protocol/text-renderer.js';
 import type { AgentwsServer, ServerOptions } from './agentws-server.js';
 import type { DurableRun } from './durable-run.js';
 import type { RunJournal } from '../io/run-journal.js';
+import type { LlmCache } from '../llm/cache/llm-cache.js';
 
 /** How a connection's events are written: AutoGen text frames, or `agentws.v1` JSON envelopes. */
 export type WireMode = 'text' | 'json';
@@ -42,6 +43,8 @@ export interface IOWebsocketsInit {
   durable?: DurableRun;
   /** The seq of the last event sent already (a run taken over starts after the session event). [0] */
   sent?: number;
+  /** The shared cache of model replies for a seed (a server with a Redis store). */
+  llmCache?: (seed: string) => LlmCache;
   /** The endpoint's `allowCodeExecution`. Default false. */
   allowCodeExecution?: boolean;
 }
@@ -72,6 +75,8 @@ export class IOWebsockets implements IOStream {
   readonly signal: AbortSignal;
   /** Whether agents may run code in this session: the endpoint's `allowCodeExecution` (`serve --allow-code-execution`). */
   readonly allowsCodeExecution: boolean;
+  /** The cache of model replies for `llmConfig.cacheSeed` shared by the server's instances, when it has one. */
+  readonly llmCache: ((seed: string) => LlmCache) | undefined;
   /** The run's journal when it is durable (a shared session store): see {@link RunJournal}. */
   readonly journal: RunJournal | undefined;
   /** @internal The last `chat_end` this run emitted, for `run_completion`. */
@@ -106,6 +111,7 @@ export class IOWebsockets implements IOStream {
     this.#sessionJson = JSON.stringify(init.sessionId);
     this.#seq = init.sent ?? 0;
     this.journal = init.durable;
+    this.llmCache = init.llmCache;
     init.durable?.bind({
       get sent() {
         return io.#seq;

@@ -151,6 +151,7 @@ export class Session {
       maxBufferedBytes: settings.maxBufferedBytes,
       allowCodeExecution: settings.allowCodeExecution,
       ...(durable ? { durable } : {}),
+      ...(settings.store.llmCache ? { llmCache: (seed: string) => settings.store.llmCache!(seed) } : {}),
       // A run taken over goes on after the session event, which its first client got.
       ...(takeover ? { sent: 1 } : {}),
     });

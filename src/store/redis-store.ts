@@ -15,6 +15,8 @@ import { WriteBatcher } from './write-batcher.js';
 import { RunLeases } from './run-leases.js';
 import { compareEntryIds, INBOX, parseCommand, parseEntryId, parseNote, parsePending } from './store-messages.js';
 import { RedisChannels } from './redis-channels.js';
+import { RedisLlmCache } from './redis-cache.js';
+import type { LlmCache } from '../llm/cache/llm-cache.js';
 import type { JournalEntry } from '../io/run-journal.js';
 
 /** Options of {@link RedisSessionStore}. */
@@ -284,6 +286,10 @@ export class RedisSessionStore implements SessionStore {
     };
     if (meta.close_code !== undefined) record.closeCode = Number(meta.close_code);
     return record;
+  }
+
+  llmCache(seed: string): LlmCache {
+    return new RedisLlmCache(this.#redis, `${this.#options.keyPrefix}cache:${seed}:`);
   }
 
   async dispatch(id: string, tokenHash: Buffer, sessionFrame: string): Promise<void> {

@@ -8,6 +8,7 @@
  */
 
 import type { JournalEntry } from '../io/run-journal.js';
+import type { LlmCache } from '../llm/cache/llm-cache.js';
 
 /** What the store keeps of a session besides its log. */
 export interface SessionRecord {
@@ -134,6 +135,8 @@ export interface SessionStore {
   dispatch?(id: string, tokenHash: Buffer, sessionFrame: string): Promise<void>;
   /** Shared stores: who runs each durable session, and the takeover of runs whose process died or restarted. */
   readonly runs?: RunOwnership;
+  /** Shared stores: the cache of model replies for `llmConfig.cacheSeed`, shared by every instance. */
+  llmCache?(seed: string): LlmCache;
   /** Shared stores: sends a client's command to the session's run, wherever it runs. */
   command?(id: string, command: RunCommand): void;
   /** Resolves when the store answers now (for readiness checks); rejects with `STORE_UNAVAILABLE` when it does not. */
