@@ -11,6 +11,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { readSse, readWithSdk } from './lib/model-readers.js';
 import { drop, endHeld, resumeAndEnd, runToFollowUp } from './lib/resume-client.js';
 import { openSession } from './lib/session-client.js';
+import { followTakeover } from './lib/takeover-client.js';
 import { mean, median, percentile, round, summarize } from './lib/stats.js';
 
 function emit(message) {
@@ -82,11 +83,23 @@ function gapStats(records) {
 }
 
 /**
- * Seed sessions, `count` of them, either one after another or all opened at once. Reports connect → first token,
- * → TERMINATE and → close, the wall time, and every session that did not end cleanly as an error.
+ * Seed sessions, `count` of them, either one after another or all opened at once, on `uri` or spread over `uris`
+ * (session i on `uris[i % uris.length]`). Reports connect → first token, → TERMINATE and → close, the wall time, and
+ * every session that did not end cleanly as an error.
  */
-async function sessions({ uri, message, mode, count, parallel, warmup = 0, expectTokens, gaps = false, timeoutMs }) {
-  for (let i = 0; i < warmup; i++) await openSession(uri, { message, mode }).done;
+async function sessions({
+  uri,
+  uris = [uri],
+  message,
+  mode,
+  count,
+  parallel,
+  warmup = 0,
+  expectTokens,
+  gaps = false,
+  timeoutMs,
+}) {
+  for (let i = 0; i < warmup; i++) await openSession(uris[i % uris.length], { message, mode }).done;
   const cpuBefore = process.cpuUsage();
   const deadline = performance.now() + timeoutMs;
   const open = new Set();
@@ -100,8 +113,8 @@ async function sessions({ uri, message, mode, count, parallel, warmup = 0, expec
   const timer = setTimeout(() => {
     for (const ws of open) ws.terminate();
   }, timeoutMs);
-  const one = async () => {
-    const session = openSession(uri, { message, mode, gaps, onFirstToken });
+  const one = async (i) => {
+    const session = openSession(uris[i % uris.length], { message, mode, gaps, onFirstToken });
     open.add(session.ws);
     const record = await session.done;
     open.delete(session.ws);
@@ -110,10 +123,10 @@ async function sessions({ uri, message, mode, count, parallel, warmup = 0, expec
   };
   if (parallel) {
     const runs = [];
-    for (let i = 0; i < count; i++) runs.push(one());
+    for (let i = 0; i < count; i++) runs.push(one(i));
     await Promise.all(runs);
   } else {
-    for (let i = 0; i < count && performance.now() < deadline; i++) await one();
+    for (let i = 0; i < count && performance.now() < deadline; i++) await one(i);
   }
   clearTimeout(timer);
   const wallMs = performance.now() - started;
@@ -199,10 +212,20 @@ async function relayInterleaved({ uris, message, mode = 'json', runs = 5, warmup
 /**
  * Resume latency: `warmup` + `runs` times, a seed session with a long reply is run up to its follow-up request (its
  * whole run is then in the session's log), the connection is dropped (no close frame), and the session is resumed on
- * a new connection with `after` = 0: resume frame → `resumed`, → the last replayed event. The run is then ended with
- * an empty answer (run_completion, close 1000).
+ * a new connection, to `resumeUri` (another instance on the same store) or `uri`, with `after` = 0, or with `after`
+ * `lateBy` events before its last: resume frame → `resumed`, → the last replayed event. The run is then ended with an
+ * empty answer (run_completion, close 1000).
  */
-async function resumeLatency({ uri, message, runs = 5, warmup = 1, expectTokens, settleMs = 100 }) {
+async function resumeLatency({
+  uri,
+  resumeUri = uri,
+  lateBy,
+  message,
+  runs = 5,
+  warmup = 1,
+  expectTokens,
+  settleMs = 100,
+}) {
   const cpuBefore = process.cpuUsage();
   const results = [];
   for (let i = 0; i < warmup + runs; i++) {
@@ -212,13 +235,17 @@ async function resumeLatency({ uri, message, runs = 5, warmup = 1, expectTokens,
     }
     await drop(held.ws);
     await sleep(settleMs); // the server sees the drop: the session is detached when the resume comes
-    const timing = await resumeAndEnd(uri, held, 0, 60_000);
-    if (timing.replayed !== held.lastSeq) throw new Error(`replayed ${timing.replayed} events of ${held.lastSeq}`);
+    const after = lateBy === undefined ? 0 : held.lastSeq - lateBy;
+    const timing = await resumeAndEnd(resumeUri, held, after, 60_000);
+    if (timing.replayed !== held.lastSeq - after) {
+      throw new Error(`replayed ${timing.replayed} events after ${after}, expected ${held.lastSeq - after}`);
+    }
     if (i >= warmup) results.push({ ...timing, liveBytes: held.bytes });
   }
   const pick = (key) => results.map((r) => r[key]);
   return {
     events: results[0].lastSeq,
+    replayed: results[0].replayed,
     replayedBytes: results[0].replayedBytes,
     runs: results.length,
     toResumedMs: summarize(pick('toResumedMs')),
@@ -286,6 +313,46 @@ async function hold({ uri, message, count, atOnce = count, expectTokens, timeout
   };
 }
 
+/**
+ * Takeover after kill -9 (the store phase): a seed session on `uri` streams from the paced model; once it has
+ * `killAfterTokens` tokens this process says so (`streaming`), run.js kills that instance with SIGKILL and answers
+ * `killed <epoch ms>` on stdin; the client resumes through `resumeUri` at once and reads the run, taken over, to its
+ * end. Times from the kill: A's connection closed, `resumed`, the new owner's first event (`step_retried`), the retried
+ * step's first token.
+ */
+async function takeover({ uri, resumeUri, message, killAfterTokens, expectTokens, timeoutMs }) {
+  const lines = createInterface({ input: process.stdin });
+  const killed = new Promise((resolve) => {
+    lines.on('line', (line) => {
+      const [command, at] = line.trim().split(' ');
+      if (command === 'killed') resolve(Number(at));
+    });
+  });
+  const record = await followTakeover({
+    uri,
+    resumeUri,
+    message,
+    killAfterTokens,
+    expectTokens,
+    timeoutMs,
+    onStreaming: () => emit({ type: 'progress', event: 'streaming' }),
+  });
+  const killedAt = await killed;
+  lines.close();
+  const since = (at) => round(at - killedAt);
+  return {
+    tokensBeforeKill: record.tokensBeforeKill,
+    afterSeq: record.afterSeq,
+    closeCode: record.closeCode,
+    discarded: record.discarded,
+    tokens: record.tokens,
+    toCloseMs: since(record.closedAt),
+    toResumedMs: since(record.resumedAt),
+    toLiveEventMs: since(record.retriedAt),
+    toFirstTokenMs: since(record.firstTokenAt),
+  };
+}
+
 const SCENARIOS = {
   'relay-ws': relayWs,
   'relay-model': relayModel,
@@ -293,6 +360,7 @@ const SCENARIOS = {
   'resume-latency': resumeLatency,
   hold,
   sessions,
+  takeover,
   'sse-many': sseMany,
 };
 

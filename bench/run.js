@@ -1,7 +1,7 @@
 /**
  * agentws's benchmark: `npm run bench` (builds, then `node bench/run.js`). See bench/README.md.
  *
- *   node bench/run.js [--quick] [--json] [--only relay,latency,concurrency,paced,cli,resume] [--paced-ms 20]
+ *   node bench/run.js [--quick] [--json] [--only relay,latency,concurrency,paced,cli,resume,store] [--paced-ms 20]
  *                     [--profile] [--strict] [--agentws <path/to/bin/agentws.js>] [--wait-idle <seconds>]
  *                     [--baseline <path/to/other/bin/agentws.js>]
  *
@@ -21,10 +21,11 @@ import { pacedPhase } from './lib/paced-phase.js';
 import { cliPhase, concurrencyPhase, latencyPhase, relayPhase } from './lib/phases.js';
 import { formatReport } from './lib/report.js';
 import { resumePhase } from './lib/resume-phase.js';
+import { storePhase } from './lib/store-phase.js';
 import { evaluateTargets } from './lib/targets.js';
 import { startFakeModel, startServe } from './lib/servers.js';
 
-const PHASES = ['relay', 'latency', 'concurrency', 'paced', 'cli', 'resume'];
+const PHASES = ['relay', 'latency', 'concurrency', 'paced', 'cli', 'resume', 'store'];
 /** The whole run stops here whatever happens (a full run takes about two and a half minutes). */
 const RUN_LIMIT_MS = 9 * 60_000;
 
@@ -166,6 +167,7 @@ try {
   }
   if (wants('paced')) await attempt('paced', () => pacedPhase(ctx));
   if (wants('resume')) await attempt('resume', () => resumePhase(ctx));
+  if (wants('store')) await attempt('store', () => storePhase(ctx));
 } finally {
   await fake.stop();
 }

@@ -1,4 +1,4 @@
-import { noisyPhases, RESUME_TARGETS } from './targets.js';
+import { noisyPhases, RESUME_TARGETS, STORE_TARGETS } from './targets.js';
 
 /**
  * The human-readable report: one table, a section per phase, each row `figure | measured | target | AutoGen 0.2 |
@@ -208,6 +208,91 @@ function resumeRows(resume, row, head) {
   );
 }
 
+function storeRows(store, row, head) {
+  const { relay, resume, takeover, seed } = store;
+  head(
+    `7. Store on Redis (--store): one ${int(relay.tokens)}-token JSON reply, Redis store ÷ memory store, tokens/s ` +
+      `(median of ${relay.runs}, in turns)`,
+  );
+  row('agentws, --store redis://…', tps(relay.redis));
+  row('agentws, memory store (the default)', tps(relay.memory));
+  row('Redis ÷ memory (medians)', fixed(relay.ratio), '>= 0.50', '', STORE_TARGETS.relay);
+  row(
+    'Redis ÷ memory, each round (median)',
+    `${relay.pairRatios.map((r) => fixed(r)).join(' ')} (${fixed(relay.medianPairRatio)})`,
+  );
+  row(
+    'server CPU per 1,000 tokens: Redis / memory (redis-server)',
+    `${ms(relay.redis.cpuMsPer1000Tokens)} / ${ms(relay.memory.cpuMsPer1000Tokens)} ` +
+      `(${ms(relay.redis.redisCpuMsPer1000Tokens)})`,
+  );
+  row('CPU % of other programs meanwhile', String(relay.othersCpuPercent ?? 'n/a'));
+
+  const { fromStart, late } = resume;
+  head(
+    `7b. Resume through another instance: ${int(fromStart.events)} logged events ` +
+      `(${fixed(fromStart.replayedBytes / 2 ** 20, 1)} MiB) run on A, replayed by B from Redis ` +
+      `(p50 / p90 / max of ${fromStart.runs})`,
+  );
+  const spread = (s) => `${ms(s.p50)} / ${ms(s.p90)} / ${ms(s.max)}`;
+  row('after 0: resume frame → resumed', spread(fromStart.toResumedMs));
+  row(
+    'after 0: resume frame → last replayed event',
+    spread(fromStart.toLastReplayedMs),
+    'p50 < 200 ms',
+    '',
+    STORE_TARGETS.replay,
+  );
+  row(
+    `after the last − ${resume.lateBy} (${fixed(late.replayedBytes / 1024, 0)} KiB): → last replayed event`,
+    spread(late.toLastReplayedMs),
+  );
+  row('CPU % of other programs meanwhile', String(resume.othersCpuPercent ?? 'n/a'));
+
+  head(
+    `7c. Takeover after kill -9: a ${takeover.tokens}-token poem paced ${takeover.pacedMs} ms/token on A, ` +
+      `SIGKILL after ${takeover.killAfterTokens} tokens, the client resumes through B (default lease)`,
+  );
+  const each = (key) => takeover.results.map((r) => ms(r[key])).join(', ');
+  row('kill → next live event (step_retried), each', each('toLiveEventMs'), 'each < 5 s', '', STORE_TARGETS.takeover);
+  row('kill → first token of the retried step, each', each('toFirstTokenMs'));
+  row('kill → A closed (1006), each', each('toCloseMs'));
+  row('kill → resumed by B, each', each('toResumedMs'));
+  row(
+    'events discarded (first try) / tokens kept, each',
+    takeover.results.map((r) => `${r.discarded} / ${r.tokens}`).join(', '),
+  );
+
+  head(
+    `7d. Seed sessions per second: ${int(seed.sessions)} JSON seed sessions at once (200-token poem), ` +
+      `median of ${seed.rounds} rounds in turns`,
+  );
+  const arm = (a) =>
+    `${fixed(a.sessionsPerSec, 1)}/s (${a.rounds.map((r) => fixed(r, 0)).join(' ')}), ` +
+    `TERMINATE p50 ${ms(a.connectToTerminateP50Ms)}`;
+  row('one instance on Redis', arm(seed.one));
+  row('two instances on one Redis', arm(seed.two));
+  row('one instance, memory store', arm(seed.memory));
+  row('two ÷ one (medians)', fixed(seed.twoToOne));
+  row('one on Redis ÷ memory store (medians)', fixed(seed.oneToMemory));
+  row(
+    'errors: one / two (on Redis) / memory',
+    `${seed.one.errors} / ${seed.two.errors} / ${seed.memory.errors}`,
+    '0',
+    '',
+    STORE_TARGETS.seedErrors,
+  );
+  row(
+    'agentws CPU per session: one / two / memory',
+    [seed.one, seed.two, seed.memory].map((a) => ms(a.serveCpuMsPerSession)).join(' / '),
+  );
+  row(
+    'redis-server CPU per session: one / two',
+    `${ms(seed.one.redisCpuMsPerSession)} / ${ms(seed.two.redisCpuMsPerSession)}`,
+  );
+  row('CPU % of other programs (worst round)', String(seed.othersCpuPercent ?? 'n/a'));
+}
+
 /** The report as text: machine, one section per phase, targets met, warnings and failures. */
 export function formatReport(report) {
   const { machine, results, targets } = report;
@@ -218,7 +303,7 @@ export function formatReport(report) {
     const met = typeof ok === 'string' ? targets.find((t) => t.name === ok)?.met : ok;
     rows.push([label, value, target, autogen, verdict(met)]);
   };
-  const { relay, latency, concurrency, paced, cli, resume } = results;
+  const { relay, latency, concurrency, paced, cli, resume, store } = results;
   if (relay) {
     head(
       `1. Relay: one ${int(relay.tokens)}-token reply to one client, tokens/s (median of ${relay.agentws.text.runs.length})`,
@@ -244,6 +329,7 @@ export function formatReport(report) {
     row('agentws connect → first frame', ms(cli.connectToFirstFrameMs));
   }
   if (resume) resumeRows(resume, row, head);
+  if (store) storeRows(store, row, head);
   const title =
     `agentws ${machine.agentws} benchmark (${report.mode} run, ${machine.date}, ${report.durationS} s)\n` +
     `${machine.cores} cores (${machine.cpu}), ${machine.memoryGiB} GiB, Node ${machine.node}, ${machine.os}, ` +

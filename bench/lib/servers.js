@@ -40,7 +40,7 @@ process.on('exit', () => {
 });
 
 /** A port free right now (the kernel's pick for port 0, released at once). */
-function freePort() {
+export function freePort() {
   return new Promise((resolve, reject) => {
     const server = net.createServer();
     server.once('error', reject);

@@ -6,6 +6,14 @@ export const RESUME_TARGETS = {
   detached: 'server memory per detached session, JS heap after a full GC (KiB)',
 };
 
+/** The store phase's target names. */
+export const STORE_TARGETS = {
+  relay: 'JSON relay, Redis store ÷ memory store',
+  replay: 'resume through another instance, ~10,000 logged events: resume frame → last replayed event p50 (ms)',
+  takeover: 'takeover after kill -9: kill → next live event, every repetition (ms)',
+  seedErrors: 'seed sessions on Redis (one and two instances), errors',
+};
+
 /**
  * The issue's targets for this 2-core machine, evaluated on the results that exist (a phase that did not run has no
  * target row). Each target: `{ name, value, target, met }`.
@@ -13,7 +21,7 @@ export const RESUME_TARGETS = {
 export function evaluateTargets(results) {
   const targets = [];
   const add = (name, value, target, met) => targets.push({ name, value, target, met });
-  const { relay, latency, concurrency, paced, cli, resume } = results;
+  const { relay, latency, concurrency, paced, cli, resume, store } = results;
   if (relay) {
     const rate = relay.agentws.text.tokensPerSec;
     add('relay tokens/s, one session (text mode)', rate, '>= 100000', rate >= 100_000);
@@ -69,6 +77,15 @@ export function evaluateTargets(results) {
     const detached = held.logOn.detached?.heapKiB ?? null;
     add(RESUME_TARGETS.detached, detached, '< 100', detached !== null && detached < 100);
   }
+  if (store) {
+    add(STORE_TARGETS.relay, store.relay.ratio, '>= 0.5', store.relay.ratio >= 0.5);
+    const p50 = store.resume.fromStart.toLastReplayedMs.p50;
+    add(STORE_TARGETS.replay, p50, '< 200', p50 < 200);
+    const worst = store.takeover.maxToLiveEventMs;
+    add(STORE_TARGETS.takeover, worst, '< 5000', worst < 5000);
+    const errors = store.seed.one.errors + store.seed.two.errors;
+    add(STORE_TARGETS.seedErrors, errors, '= 0', errors === 0);
+  }
   return targets;
 }
 
@@ -85,5 +102,8 @@ export function noisyPhases(results) {
   check('paced', results.paced?.loaded.cpuPercent?.others);
   check('resume relay', results.resume?.relay.othersCpuPercent);
   check('resume latency', results.resume?.latency.othersCpuPercent);
+  check('store relay', results.store?.relay.othersCpuPercent);
+  check('store seed sessions', results.store?.seed.othersCpuPercent);
+  check('store resume', results.store?.resume.othersCpuPercent);
   return noisy;
 }
