@@ -125,6 +125,10 @@ export class Session {
       this.#writer = settings.store.create(id, takeover ? undefined : tokenHash(this.#resumeToken!), {
         durable: (frame, seq) => this.#toClient(frame, seq),
         failed: (error) => this.#storeFailed(error),
+        lost: () => {
+          this.#settings.logger.warn(`session ${this.id}: another process runs it now; stopped here`);
+          this.stop('moved');
+        },
         command: (command, backlog) => this.#command(command, backlog),
       });
     }

@@ -11,7 +11,7 @@ import type {
   SessionWriter,
 } from './session-store.js';
 import { describeRedisUrl, parseRedisUrl } from './redis-url.js';
-import { WriteBatcher } from './write-batcher.js';
+import { NOT_OWNER, WriteBatcher } from './write-batcher.js';
 import { RunLeases } from './run-leases.js';
 import { compareEntryIds, INBOX, parseCommand, parseEntryId, parseNote, parsePending } from './store-messages.js';
 import { RedisChannels } from './redis-channels.js';
@@ -62,6 +62,19 @@ const DEFAULTS = {
 };
 
 type Resolved = typeof DEFAULTS & Pick<RedisSessionStoreOptions, 'logger'>;
+
+/**
+ * Appends a run's frames to its log, each with its seq as the entry id, if this process still owns the session
+ * (fencing: a process that lost the run to another, while stalled, can no longer write). An id at or below the top is
+ * a frame stored by an earlier try of the same batch, and is skipped.
+ */
+const APPEND_COMMAND = 'agentwsAppend';
+const APPEND = `
+if redis.call('HGET', KEYS[2], 'owner') ~= ARGV[1] then return redis.error_reply('${NOT_OWNER} the session is run by another process') end
+for i = 3, #ARGV, 2 do
+  redis.pcall('XADD', KEYS[1], 'MAXLEN', '~', ARGV[2], ARGV[i], 'f', ARGV[i + 1])
+end
+return #ARGV / 2 - 1`;
 
 /** A stream entry as ioredis returns it: `[id, [field, value, …]]`. */
 type StreamEntry = [string, string[]];
@@ -133,6 +146,7 @@ export class RedisSessionStore implements SessionStore {
     };
     const where = describeRedisUrl(target);
     const redis = new Redis({
+      scripts: { [APPEND_COMMAND]: { numberOfKeys: 2, lua: APPEND } },
       ...target.options,
       lazyConnect: true,
       connectTimeout: resolved.connectTimeoutMs,
@@ -193,6 +207,11 @@ export class RedisSessionStore implements SessionStore {
     const { liveTtlMs, maxLogEvents, tombstoneMs } = this.#options;
     const writer = this.#batcher.writer(sink);
     writer.announce = (lastSeq) => ['publish', keys.notes, JSON.stringify({ type: 'stored', lastSeq })];
+    writer.appendMany = (frames) => {
+      const args = [APPEND_COMMAND, keys.log, keys.meta, this.instanceId, String(maxLogEvents)];
+      for (const { seq, frame } of frames) args.push(`0-${seq}`, frame);
+      return args;
+    };
     this.#live.add(id);
     // Client frames come on the commands channel, each once: those kept in the inbox (answers, cancel) carry their
     // entry id, and the inbox's backlog (frames sent before this run subscribed) is read once subscribed.
@@ -229,7 +248,11 @@ export class RedisSessionStore implements SessionStore {
       void writer.flushed().then(() => {
         if (this.#live.has(id) && !writer.failed) this.runs.own(id, keys.meta);
       });
-    } else this.runs.own(id, keys.meta); // claimed: its owner is set
+    } else {
+      // Taken over: claimed through the leases (owner set already), or by an explicit takeOver().
+      writer.command(['hset', keys.meta, 'owner', this.instanceId], 0);
+      this.runs.own(id, keys.meta);
+    }
     writer.command(['pexpire', keys.meta, String(liveTtlMs)], 0);
     // A run taken over appends to a log that exists already.
     let first = tokenHash !== undefined;

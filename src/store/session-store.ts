@@ -60,6 +60,8 @@ export interface DurableSink {
    * frames not yet stored are lost, and the session must end.
    */
   failed(error: Error): void;
+  /** Another process runs the session now (it took the run over): nothing more of this run is stored. */
+  lost?(): void;
   /**
    * A client's frame sent through another instance (shared stores). `backlog`: sent before this run started (kept in
    * the session's inbox), possibly to a process that ran it before.

@@ -19,6 +19,9 @@ function alreadyStored(error: Error): boolean {
   return error.message.includes('equal or smaller than the target stream top item');
 }
 
+/** The append script's answer when the session's owner is another process (it took the run over). */
+export const NOT_OWNER = 'NOTOWNER';
+
 /** What {@link WriteBatcher} needs of its options. */
 export interface WriteBatcherOptions {
   maxUnstoredBytes: number;
@@ -35,6 +38,11 @@ export class BatchWriter {
   unstored = 0;
   /** A command added after this writer's frames in each batch that stores some (e.g. a PUBLISH telling followers). */
   announce: ((lastSeq: number) => string[]) | undefined;
+  /**
+   * One command that stores several of this writer's frames at once (a script), replacing their own commands: one
+   * call per session per batch rather than one per streamed token.
+   */
+  appendMany: ((frames: readonly { seq: number; frame: string }[]) => string[]) | undefined;
   failed = false;
   #waiters: (() => void)[] = [];
 
@@ -72,6 +80,16 @@ export class BatchWriter {
     this.unstored = 0;
     this.#wake();
     this.sink.failed(error);
+  }
+
+  /** @internal Redis refused this writer's frames: another process owns its session now. */
+  lose(): void {
+    if (this.failed) return;
+    this.failed = true;
+    this.unstored = 0;
+    this.#wake();
+    if (this.sink.lost) this.sink.lost();
+    else this.sink.failed(new StoreError('STORE_UNAVAILABLE', 'Another process runs this session now.'));
   }
 
   #add(args: string[], frame: string | undefined, seq: number, size: number): void {
@@ -164,11 +182,14 @@ export class WriteBatcher {
     this.#inFlight = true;
     let failure: Error | undefined;
     try {
-      const results = await this.#redis.pipeline(WriteBatcher.#commands(batch)).exec();
+      const { commands, writers } = WriteBatcher.#commands(batch);
+      const results = await this.#redis.pipeline(commands).exec();
       if (!results) failure = new Error('the pipeline was aborted');
       else {
-        for (const [error] of results) {
-          if (error && !alreadyStored(error)) {
+        for (const [index, [error]] of results.entries()) {
+          if (!error || alreadyStored(error)) continue;
+          if (error.message.startsWith(NOT_OWNER)) writers[index]?.lose();
+          else {
             failure = error;
             break;
           }
@@ -197,13 +218,46 @@ export class WriteBatcher {
     else this.#wakeIdle();
   }
 
-  /** The batch's commands, each writer's announcement after its last frame of the batch. */
-  static #commands(batch: readonly Op[]): string[][] {
-    const commands = batch.map((op) => op.args);
-    const last = new Map<BatchWriter, number>();
-    for (const op of batch) if (op.frame !== undefined && op.writer.announce) last.set(op.writer, op.seq);
-    for (const [writer, seq] of last) commands.push(writer.announce!(seq));
-    return commands;
+  /**
+   * The batch's commands, by writer (the order of each writer's commands kept; sessions are independent), each run of
+   * a writer's frames in one command when it has `appendMany`, its announcement after its last frame; and the writer
+   * of each command.
+   */
+  static #commands(batch: readonly Op[]): { commands: string[][]; writers: (BatchWriter | undefined)[] } {
+    const byWriter = new Map<BatchWriter, Op[]>();
+    for (const op of batch) {
+      const ops = byWriter.get(op.writer);
+      if (ops) ops.push(op);
+      else byWriter.set(op.writer, [op]);
+    }
+    const commands: string[][] = [];
+    const writers: (BatchWriter | undefined)[] = [];
+    for (const [writer, ops] of byWriter) {
+      let run: { seq: number; frame: string }[] = [];
+      const endRun = (): void => {
+        if (run.length === 0) return;
+        commands.push(writer.appendMany!(run));
+        writers.push(writer);
+        run = [];
+      };
+      let lastSeq: number | undefined;
+      for (const op of ops) {
+        if (op.frame !== undefined) lastSeq = op.seq;
+        if (op.frame !== undefined && writer.appendMany) {
+          run.push({ seq: op.seq, frame: op.frame });
+          continue;
+        }
+        endRun();
+        commands.push(op.args);
+        writers.push(writer);
+      }
+      endRun();
+      if (lastSeq !== undefined && writer.announce) {
+        commands.push(writer.announce(lastSeq));
+        writers.push(undefined);
+      }
+    }
+    return { commands, writers };
   }
 
   #failed(error: Error): void {
