@@ -438,6 +438,8 @@ export class Session {
     // data: a reading client must get the end of the run first. Shutdown does not wait (it had its grace period).
     // Write-ahead: the end of the run reaches the client once the store holds it.
     await this.#writer?.flushed();
+    // The store may have refused the end: another process runs the session now, or the store failed.
+    if (this.#stop === 'moved' || this.#stop === 'store_unavailable') outcome = this.#stop;
     const out = this.#attached?.out;
     if (out && outcome !== 'shutdown' && outcome !== 'moved') {
       await new Promise<void>((resolve) => {

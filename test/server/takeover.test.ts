@@ -3,6 +3,7 @@ import type { WireFrame } from '../../src/protocol/events.js';
 import { isTerminalEvent } from '../../src/protocol/events.js';
 import type { AgentwsServer } from '../../src/server/agentws-server.js';
 import type { OnConnect, SessionOutcome } from '../../src/server/session.js';
+import { Redis } from 'ioredis';
 import { RedisSessionStore } from '../../src/store/redis-store.js';
 import type { FakeOpenAI } from '../../src/testing/fake-openai-server.js';
 import { startFakeOpenAI } from '../../src/testing/fake-openai-server.js';
@@ -41,6 +42,7 @@ afterEach(async () => {
 interface Instance {
   server: AgentwsServer;
   outcomes: SessionOutcome[];
+  store: RedisSessionStore;
 }
 
 async function instances(onConnect: OnConnect): Promise<[Instance, Instance]> {
@@ -53,7 +55,7 @@ async function instances(onConnect: OnConnect): Promise<[Instance, Instance]> {
       () => store.close(),
       () => server.close({ graceMs: 0 }),
     );
-    started.push({ server, outcomes });
+    started.push({ server, outcomes, store });
   }
   return started as [Instance, Instance];
 }
@@ -163,5 +165,45 @@ describe('a durable run taken over by another instance', () => {
     // Its seq follows everything stored: no seq the client has seen is reused.
     expect(error!.seq).toBe(client.events.at(-1)!.seq + 1);
     expect(resumer.events.filter((e) => e.type === 'print')).toEqual([]);
+  });
+
+  it('fencing: an instance whose run another took over can no longer write; it stops, its client resumes elsewhere', async () => {
+    const gate = new Gate();
+    const [a, b] = await instances(async (io) => {
+      for (let i = 0; i < 6; i++) {
+        await gate.pass(i);
+        io.print(`line ${i}`);
+      }
+    });
+    const client = await TestClient.open(a.server.uri, 'agentws.v1');
+    gate.release(2);
+    await client.waitFor(() => client.events.filter((e) => e.type === 'print').length === 2);
+    const { session, token } = credentials(client);
+    // B takes the run over while A still runs it (as after a stall of A past its lease).
+    const takeover = b.server.endpoint.takeOver(session);
+    const admin = new Redis(redis.port, '127.0.0.1');
+    try {
+      await expect.poll(() => admin.hget(b.store.keys(session).meta, 'owner')).toBe(b.store.instanceId);
+    } finally {
+      admin.disconnect();
+    }
+    gate.release(); // both runs print on: only B's lines may be stored
+    expect(await client.closed).toBe(1012);
+    await expect.poll(() => a.outcomes).toEqual(['moved']);
+
+    const resumer = await Resumer.open(b.server.uri, session, token, client.events.at(-1)!.seq);
+    expect(await resumer.client.closed).toBe(1000);
+    expect(await takeover).toBe('completed');
+    const all = kept(sessionEvents([client.events, resumer.events]));
+    expect(all.map((e) => e.seq)).toEqual([...new Set(all.map((e) => e.seq))]);
+    expect(all.filter((e) => e.type === 'print').map((e) => (e.content as { objects: string[] }).objects[0])).toEqual([
+      'line 0',
+      'line 1',
+      'line 2',
+      'line 3',
+      'line 4',
+      'line 5',
+    ]);
+    expect(all.at(-1)?.type).toBe('run_completion');
   });
 });
