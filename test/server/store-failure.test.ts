@@ -50,7 +50,7 @@ describe('Redis lost while sessions run', () => {
     await client.waitFor(() => client.events.filter((e) => e.type === 'print').length === 3);
 
     await redis.stop('SIGKILL');
-    gate.release(); // the run goes on printing: its events cannot be stored
+    gate.release(50); // the run prints on: its events cannot be stored, and wait (well within the buffer)
     expect(await client.closed).toBe(1011);
     const error = client.events.find((e) => e.type === 'error');
     expect(error).toMatchObject({ seq: 0, content: { code: 'STORE_UNAVAILABLE', fatal: true } });
