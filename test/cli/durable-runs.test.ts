@@ -155,6 +155,40 @@ describe('durable runs: the process running a session is killed with SIGKILL', (
   });
 });
 
+describe('two serve processes on one Redis', () => {
+  it("an input request of a run on A is answered through B, and a cancel through B stops A's run", async () => {
+    const stalled = new Gate();
+    fake = await startFakeOpenAI({
+      respond: () =>
+        fake!.requests.length === 1
+          ? { toolCalls: [{ name: 'weather_forecast', arguments: '{"city":"Paris"}' }] }
+          : { rawBody: pacedBody(POEM, stalled) },
+    });
+    const counterUrl = await startCounter();
+    const configList = JSON.stringify([{ model: 'gpt-4', base_url: fake.baseURL, api_key: 'sk-test' }]);
+    const [a, b] = await instances(2, { OAI_CONFIG_LIST: configList, TOOL_COUNTER_URL: counterUrl });
+
+    const client = await TestClient.open(a!.uri, 'agentws.v1');
+    const asked = await client.waitForEvent('input_request');
+    const { session, token } = credentials(client);
+    client.ws.close();
+    await client.closed;
+    // Through B: the answer reaches the run on A, which calls the tool and streams the reply.
+    const resumer = await Resumer.open(b!.uri, session, token, asked.seq);
+    await resumer.waitForEvent('resumed');
+    resumer.client.send({ type: 'input_response', id: (asked.content as { id: string }).id, value: SEED_MESSAGE });
+    stalled.release(3);
+    await resumer.client.waitFor(() => resumer.events.filter((e) => e.type === 'stream').length >= 3);
+    expect(toolRuns).toBe(1);
+    // A cancel through B stops A's run (the model request too): one terminal event, then 1000.
+    resumer.client.send({ type: 'cancel' });
+    expect(await resumer.client.closed).toBe(1000);
+    expect(resumer.events.at(-1)).toMatchObject({ type: 'termination', content: { reason: 'cancelled' } });
+    expect(resumer.events.filter((e) => e.type === 'run_completion' || e.type === 'termination')).toHaveLength(1);
+    expect(fake.requests).toHaveLength(2);
+  });
+});
+
 describe('agentws worker behind serve --front-only', () => {
   it('the front hands the session to the worker through Redis and relays it: agentws connect gets the whole chat', async () => {
     const open = new Gate();

@@ -1,11 +1,14 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Page } from 'playwright-core';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SEED_POEM, SEED_POEM_TOKENS, seedReplies } from '../../src/testing/index.js';
 import { SEED_MESSAGE } from '../fixtures/seed-agents.js';
 import { noBrowserReason, usePage } from './browser.js';
 import { endState, sendMessage, useChatServer, waitForFollowUp } from './chat-server.js';
 import { Gate, pacedBody } from '../helpers/paced-model.js';
+import type { RedisProcess } from '../helpers/redis-server.js';
+import { startRedis } from '../helpers/redis-server.js';
+import { RedisSessionStore } from '../../src/store/redis-store.js';
 
 const [TOOL_CALL] = seedReplies();
 const POEM_SHOWN = SEED_POEM.replace(/\nTERMINATE$/, '');
@@ -43,11 +46,37 @@ async function streamed(page: Page, count: number): Promise<void> {
   );
 }
 
-describe.skipIf(noBrowserReason !== undefined)(
-  `the chat page across drops and reloads ${noBrowserReason ?? ''}`,
-  () => {
+let redis: RedisProcess | undefined;
+let stores = 0;
+
+beforeAll(async () => {
+  // Small stream nodes, so that MAXLEN ~ trims after a few entries rather than after 100.
+  if (noBrowserReason === undefined) redis = await startRedis(['--stream-node-max-entries', '4']);
+});
+
+afterAll(async () => {
+  await redis?.stop();
+});
+
+describe.skipIf(noBrowserReason !== undefined).each(['memory', 'redis'] as const)(
+  `the chat page across drops and reloads (%s store) ${noBrowserReason ?? ''}`,
+  (kind) => {
     const browser = usePage();
-    const start = useChatServer();
+    const startServer = useChatServer();
+    /** The server, with its sessions in memory or in Redis (the same page, the same assertions). */
+    const start: typeof startServer = (options = {}) =>
+      startServer({
+        ...options,
+        ...(kind === 'redis'
+          ? {
+              store: () =>
+                RedisSessionStore.connect(redis!.url, {
+                  keyPrefix: `page${(stores += 1)}:`,
+                  ...(options.maxLogBytes === undefined ? {} : { maxLogEvents: 8 }),
+                }),
+            }
+          : {}),
+      });
 
     /** The seed conversation with `agentws serve`'s default agents, uninterrupted, as a second tab shows it. */
     async function uninterrupted(): Promise<string> {

@@ -12,6 +12,7 @@ import type { FakeOpenAI, FakeReply, FakeResponder } from '../../src/testing/ind
 import { seedReplies, startFakeOpenAI } from '../../src/testing/index.js';
 import { seedOnConnect } from '../fixtures/seed-agents.js';
 import { CutProxy } from '../helpers/cut-proxy.js';
+import type { SessionStore } from '../../src/store/session-store.js';
 
 /** What {@link useChatServer}'s `start` runs. By default the seed's agents against the fake model's seed replies. */
 export interface ChatServerOptions {
@@ -33,6 +34,8 @@ export interface ChatServerOptions {
   proxy?: boolean;
   resumeWindowMs?: number;
   maxLogBytes?: number;
+  /** Where sessions are kept (closed after the test). Default: in memory. */
+  store?: () => Promise<SessionStore>;
   token?: string;
   demo?: boolean;
   inputTimeoutMs?: number;
@@ -68,8 +71,11 @@ export function useChatServer(): (options?: ChatServerOptions) => Promise<ChatSe
       (options.followUps
         ? createSeedOnConnect({ configList })
         : seedOnConnect({ configList, humanInputMode: options.humanInputMode, tool: options.tool }));
+    const store = options.store ? await options.store() : undefined;
+    if (store) cleanups.push(() => store.close());
     const server = await runServer({
       port: 0,
+      ...(store ? { store } : {}),
       web: createWebPage({ demo: options.demo }),
       onConnect,
       token: options.token,
