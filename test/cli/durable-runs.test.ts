@@ -1,7 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { WireFrame } from '../../src/protocol/events.js';
 import { isTerminalEvent } from '../../src/protocol/events.js';
 import type { FakeOpenAI } from '../../src/testing/fake-openai-server.js';
 import { startFakeOpenAI } from '../../src/testing/fake-openai-server.js';
@@ -9,7 +8,7 @@ import { SEED_MESSAGE } from '../fixtures/seed-agents.js';
 import { Gate, pacedBody } from '../helpers/paced-model.js';
 import type { RedisProcess } from '../helpers/redis-server.js';
 import { startRedis } from '../helpers/redis-server.js';
-import { credentials, Resumer, sessionEvents, streamed } from '../helpers/resumer.js';
+import { credentials, kept, Resumer, sessionEvents, streamed } from '../helpers/resumer.js';
 import { TestClient } from '../helpers/ws-client.js';
 import { CliProcess, killAll, runCli, startServe } from './helpers/spawn-cli.js';
 
@@ -63,20 +62,6 @@ async function instances(count: number, env: Record<string, string>): Promise<{ 
 }
 
 const POEM = Array.from({ length: 40 }, (_, i) => ` verse${i}`).concat(['\nTERMINATE']);
-
-/** The events a client keeps once each `step_retried` told it which to discard. */
-function kept(events: WireFrame[]): WireFrame[] {
-  const out: WireFrame[] = [];
-  for (const event of events) {
-    if (event.type === 'step_retried') {
-      const { discard_after: after } = event.content as { discard_after: number };
-      while (out.length > 0 && out.at(-1)!.seq > after) out.pop();
-      continue;
-    }
-    out.push(event);
-  }
-  return out;
-}
 
 describe('durable runs: the process running a session is killed with SIGKILL', () => {
   it('another instance takes the run over; the client resuming through it gets the rest, one terminal event, and nothing completed is redone', async () => {

@@ -6,6 +6,7 @@ import type { FakeOpenAI } from '../../src/testing/fake-openai-server.js';
 import { startFakeOpenAI } from '../../src/testing/fake-openai-server.js';
 import { SEED_MESSAGE } from '../fixtures/seed-agents.js';
 import { Gate, pacedBody } from '../helpers/paced-model.js';
+import { kept } from '../helpers/resumer.js';
 import type { RedisProcess } from '../helpers/redis-server.js';
 import { startRedis } from '../helpers/redis-server.js';
 import type { CliProcess } from './helpers/spawn-cli.js';
@@ -100,20 +101,6 @@ class DurableClient {
       else this.#fail(new Error(`closed with ${code}`));
     });
   }
-}
-
-/** The events a client keeps once each `step_retried` told it which to discard. */
-function kept(events: WireFrame[]): WireFrame[] {
-  const out: WireFrame[] = [];
-  for (const event of events) {
-    if (event.type === 'step_retried') {
-      const { discard_after: after } = event.content as { discard_after: number };
-      while (out.length > 0 && out.at(-1)!.seq > after) out.pop();
-      continue;
-    }
-    out.push(event);
-  }
-  return out;
 }
 
 describe('a rolling restart of every instance under 100 live paced sessions', () => {

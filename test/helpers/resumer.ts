@@ -52,3 +52,17 @@ export function streamed(events: WireFrame[]): string {
     .map((e) => (e.content as { content: string }).content)
     .join('');
 }
+
+/** The events a client keeps once each `step_retried` told it which to discard (a durable run taken over). */
+export function kept(events: WireFrame[]): WireFrame[] {
+  const out: WireFrame[] = [];
+  for (const event of events) {
+    if (event.type === 'step_retried') {
+      const { discard_after: after } = event.content as { discard_after: number };
+      while (out.length > 0 && out.at(-1)!.seq > after) out.pop();
+      continue;
+    }
+    out.push(event);
+  }
+  return out;
+}

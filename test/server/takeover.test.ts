@@ -1,5 +1,4 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { WireFrame } from '../../src/protocol/events.js';
 import { isTerminalEvent } from '../../src/protocol/events.js';
 import type { AgentwsServer } from '../../src/server/agentws-server.js';
 import type { OnConnect, SessionOutcome } from '../../src/server/session.js';
@@ -12,7 +11,7 @@ import { Gate, pacedBody } from '../helpers/paced-model.js';
 import { startRecordedServer } from '../helpers/recorded-server.js';
 import type { RedisProcess } from '../helpers/redis-server.js';
 import { startRedis } from '../helpers/redis-server.js';
-import { credentials, Resumer, sessionEvents, streamed } from '../helpers/resumer.js';
+import { credentials, kept, Resumer, sessionEvents, streamed } from '../helpers/resumer.js';
 import { TestClient } from '../helpers/ws-client.js';
 
 // Durable runs, in this process: instance A runs a session until its model stalls mid-stream (from the log's side,
@@ -61,19 +60,6 @@ async function instances(onConnect: OnConnect): Promise<[Instance, Instance]> {
 }
 
 const POEM = Array.from({ length: 40 }, (_, i) => ` line${i}`).concat(['\nTERMINATE']);
-
-/** The client's view of a run: the events it keeps once `step_retried` told it which to discard. */
-function kept(events: WireFrame[]): WireFrame[] {
-  const out: WireFrame[] = [];
-  for (const event of events) {
-    if (event.type === 'step_retried') {
-      const { discard_after: after } = event.content as { discard_after: number };
-      while (out.length > 0 && out.at(-1)!.seq > after) out.pop();
-    }
-    out.push(event);
-  }
-  return out.filter((e) => e.type !== 'step_retried');
-}
 
 describe('a durable run taken over by another instance', () => {
   it('replays the recorded model reply and tool result, retries only the step in flight, and the client is told', async () => {
