@@ -263,6 +263,10 @@ function onEvent(frame) {
     case 'group_chat_resume':
       transcript.groupChat(frame);
       break;
+    case 'step_retried':
+      transcript.discardStream();
+      note('info', 'The server running this chat changed; the step it was doing runs again.');
+      break;
     case 'post_carryover_processing':
       note('info', 'Starting a new chat…');
       break;

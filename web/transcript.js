@@ -162,6 +162,18 @@ export class Transcript {
     keepScrolled();
   }
 
+  /**
+   * The run moved to another server and the step in flight runs again there (`step_retried`): the reply streamed so
+   * far was that step's first try, and is dropped; the retry streams it again.
+   */
+  discardStream() {
+    const stream = this.#stream;
+    this.#stream = null;
+    if (!stream) return;
+    window.cancelAnimationFrame(stream.frame);
+    stream.view.node.remove();
+  }
+
   streamEnd() {
     const stream = this.#stream;
     this.#stream = null;
