@@ -11,9 +11,10 @@ import type {
   SessionWriter,
 } from './session-store.js';
 import { describeRedisUrl, parseRedisUrl } from './redis-url.js';
-import { NOT_OWNER, WriteBatcher } from './write-batcher.js';
+import { WriteBatcher } from './write-batcher.js';
+import { APPEND_SCRIPTS, createRedisWriter } from './redis-session-writer.js';
 import { RunLeases } from './run-leases.js';
-import { compareEntryIds, INBOX, parseCommand, parseEntryId, parseNote, parsePending } from './store-messages.js';
+import { INBOX, parseNote, parsePending } from './store-messages.js';
 import { RedisChannels } from './redis-channels.js';
 import { RedisLlmCache } from './redis-cache.js';
 import type { LlmCache } from '../llm/cache/llm-cache.js';
@@ -62,19 +63,6 @@ const DEFAULTS = {
 };
 
 type Resolved = typeof DEFAULTS & Pick<RedisSessionStoreOptions, 'logger'>;
-
-/**
- * Appends a run's frames to its log, each with its seq as the entry id, if this process still owns the session
- * (fencing: a process that lost the run to another, while stalled, can no longer write). An id at or below the top is
- * a frame stored by an earlier try of the same batch, and is skipped.
- */
-const APPEND_COMMAND = 'agentwsAppend';
-const APPEND = `
-if redis.call('HGET', KEYS[2], 'owner') ~= ARGV[1] then return redis.error_reply('${NOT_OWNER} the session is run by another process') end
-for i = 3, #ARGV, 2 do
-  redis.pcall('XADD', KEYS[1], 'MAXLEN', '~', ARGV[2], ARGV[i], 'f', ARGV[i + 1])
-end
-return #ARGV / 2 - 1`;
 
 /** A stream entry as ioredis returns it: `[id, [field, value, …]]`. */
 type StreamEntry = [string, string[]];
@@ -146,7 +134,7 @@ export class RedisSessionStore implements SessionStore {
     };
     const where = describeRedisUrl(target);
     const redis = new Redis({
-      scripts: { [APPEND_COMMAND]: { numberOfKeys: 2, lua: APPEND } },
+      scripts: APPEND_SCRIPTS,
       ...target.options,
       lazyConnect: true,
       connectTimeout: resolved.connectTimeoutMs,
@@ -203,99 +191,21 @@ export class RedisSessionStore implements SessionStore {
   }
 
   create(id: string, tokenHash: Buffer | undefined, sink: DurableSink): SessionWriter {
-    const keys = this.keys(id);
-    const { liveTtlMs, maxLogEvents, tombstoneMs } = this.#options;
-    const writer = this.#batcher.writer(sink);
-    writer.announce = (lastSeq) => ['publish', keys.notes, JSON.stringify({ type: 'stored', lastSeq })];
-    writer.appendMany = (frames) => {
-      const args = [APPEND_COMMAND, keys.log, keys.meta, this.instanceId, String(maxLogEvents)];
-      for (const { seq, frame } of frames) args.push(`0-${seq}`, frame);
-      return args;
-    };
-    this.#live.add(id);
-    // Client frames come on the commands channel, each once: those kept in the inbox (answers, cancel) carry their
-    // entry id, and the inbox's backlog (frames sent before this run subscribed) is read once subscribed.
-    let lastInbox: [number, number] = [0, 0];
-    const accept = (entryId: string | undefined, json: string, backlog: boolean): void => {
-      if (entryId !== undefined) {
-        const parsed = parseEntryId(entryId);
-        if (!parsed || compareEntryIds(parsed, lastInbox) <= 0) return;
-        lastInbox = parsed;
-      }
-      const command = parseCommand(json);
-      if (command) sink.command?.(command, backlog);
-    };
-    const onCommand = (message: string): void => {
-      const space = message.indexOf(' ');
-      if (message.startsWith('{')) accept(undefined, message, false);
-      else if (space > 0) accept(message.slice(0, space), message.slice(space + 1), false);
-    };
-    const subscribed = this.#channels.subscribe(keys.commands, onCommand).then(async () => {
-      const backlog = (await this.#redis.xrange(keys.inbox, '-', '+')) as StreamEntry[];
-      for (const [entryId, fields] of backlog) accept(entryId, fields[1] ?? '', true);
-    });
-    subscribed.catch(() => {}); // resubscribed by ioredis once Redis is back
-    const stop = (): void => {
-      this.#live.delete(id);
-      this.runs.forget(id);
-      this.#channels.unsubscribe(keys.commands, onCommand);
-    };
-    if (tokenHash) {
-      writer.command(['hset', keys.meta, 'token_hash', tokenHash.toString('hex'), 'state', 'live'], 0);
-      writer.command(['hset', keys.meta, 'created', String(Date.now()), 'owner', this.instanceId], 0);
-      writer.command(this.runs.startCommand(id), 0);
-      // Renewed once Redis has the run's owner (a renewal before would find another owner, and stop the run).
-      void writer.flushed().then(() => {
-        if (this.#live.has(id) && !writer.failed) this.runs.own(id, keys.meta);
-      });
-    } else {
-      // Taken over: claimed through the leases (owner set already), or by an explicit takeOver().
-      writer.command(['hset', keys.meta, 'owner', this.instanceId], 0);
-      this.runs.own(id, keys.meta);
-    }
-    writer.command(['pexpire', keys.meta, String(liveTtlMs)], 0);
-    // A run taken over appends to a log that exists already.
-    let first = tokenHash !== undefined;
-    return {
-      append: (seq, frame) => {
-        writer.append(['xadd', keys.log, 'MAXLEN', '~', String(maxLogEvents), `0-${seq}`, 'f', frame], frame, seq);
-        if (first) {
-          first = false;
-          writer.command(['pexpire', keys.log, String(liveTtlMs)], 0);
-        }
+    return createRedisWriter(
+      {
+        redis: this.#redis,
+        channels: this.#channels,
+        batcher: this.#batcher,
+        runs: this.runs,
+        live: this.#live,
+        instanceId: this.instanceId,
+        keys: this.keys(id),
+        options: this.#options,
       },
-      flushed: () => writer.flushed(),
-      record: (entry) => {
-        const json = JSON.stringify(entry);
-        writer.command(['rpush', keys.journal, json], json.length);
-        writer.command(['pexpire', keys.journal, String(liveTtlMs)], 0);
-      },
-      pending: (ids) => writer.command(['hset', keys.meta, 'pending', JSON.stringify(ids)], 0),
-      note: (note) => {
-        const publish = ['publish', keys.notes, JSON.stringify(note)];
-        // Followers answer `restarted` with `attach`: it must find this run subscribed.
-        if (note.type === 'restarted') void subscribed.finally(() => writer.command(publish, 0));
-        else writer.command(publish, 0);
-      },
-      end: (keepMs, closeCode = 1000) => {
-        stop();
-        writer.command(['hset', keys.meta, 'state', 'ended', 'close_code', String(closeCode)], 0);
-        writer.command(this.runs.endCommand(id), 0);
-        // The journal is needed only to take a live run over.
-        writer.command(['del', keys.journal, keys.inbox], 0);
-        if (keepMs > 0) {
-          writer.command(['pexpire', keys.meta, String(keepMs)], 0);
-          writer.command(['pexpire', keys.log, String(keepMs)], 0);
-        } else writer.command(['del', keys.meta, keys.log], 0);
-        writer.command(['set', keys.gone, '1', 'PX', String(Math.max(keepMs, 0) + tombstoneMs)], 0);
-        writer.command(['publish', keys.notes, JSON.stringify({ type: 'ended', closeCode })], 0);
-      },
-      discard: () => {
-        stop();
-        writer.command(this.runs.endCommand(id), 0);
-        writer.command(['del', keys.meta, keys.log, keys.journal, keys.inbox], 0);
-      },
-    };
+      id,
+      tokenHash,
+      sink,
+    );
   }
 
   async get(id: string): Promise<SessionRecord | undefined> {
