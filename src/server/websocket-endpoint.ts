@@ -8,7 +8,6 @@ import type { Redactor } from './redact.js';
 import { createRedactor, redactingLogger } from './redact.js';
 import type { SessionOutcome } from './session.js';
 import type { SessionSettings } from './session-settings.js';
-import { ServerError } from '../errors.js';
 import type { ResumeFrame } from '../protocol/events.js';
 import { decodeClientFrame, encodeEvent } from '../protocol/json-codec.js';
 import { CloseCode } from './close-codes.js';
@@ -19,10 +18,10 @@ import { resolveOptions } from './endpoint-options.js';
 import { Session } from './session.js';
 import { isSharedStore, RemoteView } from './remote-view.js';
 import { echoId, resumeSession } from './resume-request.js';
-import { sessionEvent } from './session-event.js';
+import { dispatch, handOver, startRuns, takeOver, type RunHost } from './durable-runs.js';
 import { wsConnection } from './ws-connection.js';
 import type { Refusal } from './upgrade-guard.js';
-import { checkUpgrade, selectProtocol, tokenHash, wantsColor, wantsJson, wantsResume } from './upgrade-guard.js';
+import { checkUpgrade, selectProtocol, wantsColor, wantsJson, wantsResume } from './upgrade-guard.js';
 import type { RequestTarget } from './request-target.js';
 import { parseRequestTarget } from './request-target.js';
 
@@ -110,34 +109,13 @@ export class WebsocketEndpoint extends EventEmitter<EndpointEvents> {
     }
     // With a shared store, this instance takes over durable runs whose process died or restarted (a front-only
     // one runs none).
-    if (!this.options.frontOnly) this.#startRuns();
+    if (!this.options.frontOnly) startRuns(this.#host);
     if (this.options.allowOrigins.includes('*') && this.options.token === undefined) {
       this.options.logger.warn(
         'allowing websockets from any origin without a token: every web page opened in a browser on this machine ' +
           'can start agent sessions, spend your API credits and run your tools. Set --token, or list origins.',
       );
     }
-  }
-
-  #startRuns(): void {
-    this.options.store.runs?.start({
-      capacity: () => (this.#closing ? 0 : this.options.maxSessions - this.#sessions.size),
-      claimed: (ids) => {
-        for (const id of ids) {
-          this.takeOver(id).catch((error: unknown) =>
-            this.options.logger.error(`session ${id}: cannot take the run over: ${String(error)}`),
-          );
-        }
-      },
-      lost: (ids) => {
-        for (const id of ids) {
-          this.options.logger.warn(
-            `session ${id}: another instance took the run over (this one stalled); stopped here`,
-          );
-          this.#sessions.get(id)?.stop('moved');
-        }
-      },
-    });
   }
 
   /** Sessions running now. */
@@ -194,7 +172,7 @@ export class WebsocketEndpoint extends EventEmitter<EndpointEvents> {
     const resumeToken =
       mode === 'json' && this.options.resumeWindowMs > 0 ? randomBytes(32).toString('base64url') : null;
     if (resumeToken !== null && this.options.frontOnly) {
-      this.#dispatch(connection, id, resumeToken).catch((error: unknown) => {
+      dispatch(this.#host, connection, id, resumeToken).catch((error: unknown) => {
         this.options.logger.error(`session ${id}: cannot hand it to a worker: ${String(error)}`);
         connection.close(CloseCode.TRY_AGAIN_LATER, 'store unavailable');
       });
@@ -205,22 +183,34 @@ export class WebsocketEndpoint extends EventEmitter<EndpointEvents> {
   }
 
   /**
-   * A front-only instance: the session is started in the store for an instance that runs sessions to claim, and this
-   * connection follows it from the first event (the client gets the session event, with its token, from here).
+   * Takes over the run of session `id` from a process that died or stopped (shared store only): runs its
+   * `onConnect` again here, replaying what its journal recorded (model replies, answers, tool results) without
+   * redoing it or resending the client's events, then goes on live. Resolves with the outcome once the run ended;
+   * `undefined` when the store no longer has the session (it ended, or expired).
    */
-  async #dispatch(connection: Connection, id: string, resumeToken: string): Promise<void> {
-    const { store } = this.options;
-    if (!store.dispatch || !isSharedStore(store)) return;
-    const event = sessionEvent(id, this.options, resumeToken);
-    // The store's copy has no token (never stored).
-    const stored = encodeEvent({ ...event, content: { ...event.content, resume_token: null } }, 1, JSON.stringify(id));
-    await store.dispatch(id, tokenHash(resumeToken), stored);
-    connection.send(encodeEvent(event, 1, JSON.stringify(id)), undefined, () => {});
-    const view = new RemoteView(connection, id, store, this.#settings(), () => this.#views.delete(view));
-    this.#views.add(view);
-    this.options.logger.info(`session ${id}: handed to the instances that run sessions`);
-    if ((await view.start(1, { announce: false })) !== 'ok') connection.close(CloseCode.TRY_AGAIN_LATER);
+  takeOver(id: string): Promise<SessionOutcome | undefined> {
+    return takeOver(this.#host, id);
   }
+
+  /** What the durable-run functions need of this endpoint. */
+  // A getter: the options are set in the constructor, after the fields.
+  readonly #host: RunHost = ((endpoint: WebsocketEndpoint): RunHost => ({
+    get options() {
+      return endpoint.options;
+    },
+    sessions: this.#sessions,
+    closing: () => this.#closing,
+    settings: () => this.#settings(),
+    track: (session) => this.#track(session, 'json'),
+    runOf: (session) => this.#runOf.get(session),
+    follow: (connection, id) => {
+      const { store } = this.options;
+      if (!isSharedStore(store)) return undefined;
+      const view = new RemoteView(connection, id, store, this.#settings(), () => this.#views.delete(view));
+      this.#views.add(view);
+      return view;
+    },
+  }))(this);
 
   /** Runs a session to its end, with the endpoint's bookkeeping (sessions, runs, events). */
   #track(session: Session, mode: 'text' | 'json'): Promise<SessionOutcome> {
@@ -242,31 +232,6 @@ export class WebsocketEndpoint extends EventEmitter<EndpointEvents> {
 
   #settings(): SessionSettings {
     return { ...this.options, redact: this.redact, onResume: this.#onResume };
-  }
-
-  /**
-   * Takes over the run of session `id` from a process that died or stopped (shared store only): runs its
-   * `onConnect` again here, replaying what its journal recorded (model replies, answers, tool results) without
-   * redoing it or resending the client's events, then goes on live. Resolves with the outcome once the run ended;
-   * `undefined` when the store no longer has the session (it ended, or expired).
-   */
-  async takeOver(id: string): Promise<SessionOutcome | undefined> {
-    const { store } = this.options;
-    if (!store.loadRun) {
-      throw new ServerError('OPTION_INVALID', 'Runs can be taken over only with a shared store (Redis): see --store.');
-    }
-    if (this.#sessions.has(id)) return undefined;
-    const state = await store.loadRun(id);
-    if (!state) return undefined;
-    const session = new Session(undefined, id, 'json', false, this.#settings(), null, state);
-    this.options.logger.info(
-      state.journal.length === 0 && state.frames.length <= 1
-        ? `session ${id}: started here (its client is on another instance)`
-        : `session ${id}: taken over (${state.frames.length} events, ${state.journal.length} steps recorded)`,
-    );
-    const run = this.#track(session, 'json');
-    session.restarted();
-    return run;
   }
 
   /**
@@ -359,7 +324,7 @@ export class WebsocketEndpoint extends EventEmitter<EndpointEvents> {
     if (this.#pingTimer) clearInterval(this.#pingTimer);
     // Their runs go on elsewhere: the clients come back through another instance.
     for (const view of [...this.#views]) view.shutdown();
-    await this.#handOver();
+    await handOver(this.#host);
     if (this.#runs.size > 0 && graceMs > 0) {
       let timer: NodeJS.Timeout | undefined;
       await Promise.race([
@@ -376,28 +341,6 @@ export class WebsocketEndpoint extends EventEmitter<EndpointEvents> {
     await Promise.allSettled([...this.#sockets.values()]);
     // A store the endpoint made is its own to drop (its timers must not outlive the server); a given one is not.
     if (this.#ownsStore) await this.options.store.close();
-  }
-
-  /**
-   * A shared store: durable runs are given back at once rather than given a grace period, and another instance takes
-   * them over now; their clients are closed with 1012 and resume through any instance.
-   */
-  async #handOver(): Promise<void> {
-    const runs = this.options.store.runs;
-    if (!runs) return;
-    runs.stop();
-    const moving = [...this.#sessions.values()].filter((session) => session.durable);
-    if (moving.length === 0) return;
-    for (const session of moving) session.stop('moved');
-    await Promise.allSettled(moving.map((session) => this.#runOf.get(session)));
-    try {
-      await runs.release(moving.map((session) => session.id));
-      this.options.logger.info(`handed ${moving.length} running session(s) over to the other instances`);
-    } catch (error) {
-      this.options.logger.warn(
-        `cannot hand the running sessions over (${String(error)}); others take them when their leases lapse`,
-      );
-    }
   }
 
   #check(req: IncomingMessage, target: RequestTarget): Refusal | undefined {
